@@ -1,0 +1,3 @@
+from faceparse.cli import main
+
+main()

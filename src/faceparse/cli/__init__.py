@@ -1,0 +1,22 @@
+"""The `faceparse` command: a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import typer
+
+from .data import data_app
+from .labels import labels_command
+
+app = typer.Typer(
+    name="faceparse",
+    help="Face parsing from RGB and depth.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(data_app, name="data")
+app.command("labels")(labels_command)
+
+
+def main() -> None:
+    app()

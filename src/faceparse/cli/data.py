@@ -1,0 +1,158 @@
+"""`faceparse data ...`: look at datasets before training on them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.progress import track
+from rich.table import Table
+
+from ..data_check import CheckReport, check_dataset
+from ..datasets import DATASETS, open_dataset, write_folder_dataset
+from ..datasets.synthetic import synthetic_dataset
+from ..imageio import DataError, write_png_atomic, write_text_atomic
+from ..labels import LAPA
+from ..visualize import legend, montage, sample_tiles
+
+data_app = typer.Typer(help="Check and view datasets.", no_args_is_help=True)
+console = Console(stderr=True)
+
+DATASET_HELP = f"Dataset layout: {', '.join(DATASETS)}."
+SUBSETS_HELP = "FASSEG subsets, comma-separated (V1, V2, V3). Default V2."
+SPACE_HELP = "Label space of a 'folder' dataset's labels (see `faceparse labels`). Default lapa."
+
+
+def _options(dataset: str, subsets: str | None, space: str | None) -> dict:
+    if dataset not in DATASETS:
+        raise typer.BadParameter(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
+    opts: dict = {}
+    if subsets:
+        if dataset != "fasseg":
+            raise typer.BadParameter("--subsets applies to fasseg only")
+        opts["subsets"] = tuple(s.strip() for s in subsets.split(",") if s.strip())
+    if space:
+        if dataset != "folder":
+            raise typer.BadParameter("--space applies to folder datasets only")
+        opts["space"] = space
+    return opts
+
+
+def print_report(report: CheckReport, max_listed: int) -> None:
+    table = Table(title=f"{report.dataset} at {report.root} (labels: {report.space})")
+    for col in ("split", "samples", "ok", "problems"):
+        table.add_column(col, justify="right" if col != "split" else "left")
+    for s in report.splits:
+        if s.index_error:
+            table.add_row(s.split, "–", "–", f"[red]cannot index: {s.index_error}[/]")
+        else:
+            style = "green" if s.healthy else "red"
+            table.add_row(s.split, str(s.count), str(s.ok), f"[{style}]{len(s.problems)}[/]")
+    console.print(table)
+    for s in report.splits:
+        for p in s.problems[:max_listed]:
+            console.print(f"  [red]{p.kind}[/] {s.split}/{p.name}: {p.path}: {p.reason}")
+        if len(s.problems) > max_listed:
+            console.print(
+                f"  ... and {len(s.problems) - max_listed} more in {s.split} (see --json)"
+            )
+    if report.healthy:
+        console.print("[green]No problems found.[/]")
+    else:
+        counts = ", ".join(f"{k}: {v}" for k, v in sorted(report.problem_counts().items()))
+        console.print(f"[red]Problems found[/] ({counts or 'unindexable splits'}).")
+
+
+@data_app.command("check")
+def check(
+    root: Path = typer.Argument(..., help="Dataset root folder."),
+    dataset: str = typer.Option(..., "--dataset", "-d", help=DATASET_HELP),
+    split: list[str] = typer.Option(None, "--split", "-s", help="Split(s) to check; default all."),
+    depth: Path = typer.Option(None, "--depth", help="Depth folder (ROOT/depth/<name>.png)."),
+    subsets: str = typer.Option(None, help=SUBSETS_HELP),
+    space: str = typer.Option(None, help=SPACE_HELP),
+    json_out: Path = typer.Option(None, "--json", help="Also write the full report as JSON."),
+    max_listed: int = typer.Option(20, help="Problems listed per split on screen."),
+) -> None:
+    """Count samples per split and report missing/unreadable files, label ids outside the label
+    space and image/label/depth size mismatches. Exits 1 when anything is wrong."""
+    opts = _options(dataset, subsets, space)
+    report = check_dataset(
+        dataset, root, split or None, depth,
+        progress=lambda it: track(it, description="checking", console=console, transient=True),
+        **opts,
+    )  # fmt: skip
+    print_report(report, max_listed)
+    if json_out:
+        write_text_atomic(json_out, json.dumps(report.to_dict(), indent=2))
+    raise typer.Exit(0 if report.healthy else 1)
+
+
+def write_samples_montage(ds, out: Path, num: int, seed: int) -> list[str]:
+    """Overlay montage of `num` random samples of `ds`; returns the problems of skipped ones."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(ds))
+    rows, skipped = [], []
+    for i in order:
+        if len(rows) == num:
+            break
+        record = ds.records[int(i)]
+        try:
+            s = ds.load(record)
+        except DataError as e:
+            skipped.append(str(e))
+            continue
+        rows.append((s.name, sample_tiles(s.image, s.label, s.space, s.depth)))
+    if not rows:
+        raise DataError(ds.root, "unreadable", "no readable sample to show")
+    rows.append(("classes", [legend(ds.space)]))
+    write_png_atomic(out, montage(rows))
+    return skipped
+
+
+@data_app.command("show")
+def show(
+    root: Path = typer.Argument(..., help="Dataset root folder."),
+    dataset: str = typer.Option(..., "--dataset", "-d", help=DATASET_HELP),
+    out: Path = typer.Option(Path("montage.png"), "--out", "-o", help="PNG to write."),
+    split: str = typer.Option(None, "--split", "-s", help="Split; default the first one."),
+    num: int = typer.Option(6, "--num", "-n", min=1, help="Samples to show."),
+    seed: int = typer.Option(0, help="Which random samples."),
+    depth: Path = typer.Option(None, "--depth", help="Depth folder (ROOT/depth/<name>.png)."),
+    subsets: str = typer.Option(None, help=SUBSETS_HELP),
+    space: str = typer.Option(None, help=SPACE_HELP),
+) -> None:
+    """Write a montage of random samples: RGB | labels | overlay | depth (when given)."""
+    opts = _options(dataset, subsets, space)
+    split = split or DATASETS[dataset].check_splits(root)[0]
+    try:
+        ds = open_dataset(dataset, root, split, depth=depth, **opts)
+        skipped = write_samples_montage(ds, out, num, seed)
+    except DataError as e:
+        console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    for msg in skipped:
+        console.print(f"[yellow]skipped[/] {msg}")
+    console.print(f"wrote {out}")
+
+
+@data_app.command("demo")
+def demo(
+    out: Path = typer.Option(Path("demo-output"), "--out", "-o", help="Folder to write."),
+    count: int = typer.Option(12, min=2, help="Synthetic faces to make."),
+    seed: int = typer.Option(0),
+) -> None:
+    """Make a small synthetic RGB-D face dataset (LaPa labels, folder layout), check it and write
+    an overlay montage. Needs no data: the built-in default job."""
+    faces = synthetic_dataset(count, seed=seed, size=192, space=LAPA)
+    n_test = max(1, count // 4)
+    write_folder_dataset(out / "dataset", {"train": faces[n_test:], "test": faces[:n_test]})
+    report = check_dataset("folder", out / "dataset")
+    print_report(report, max_listed=10)
+    ds = open_dataset("folder", out / "dataset", "train")
+    write_samples_montage(ds, out / "montage.png", num=4, seed=seed)
+    console.print(f"dataset: {out / 'dataset'}\nmontage: {out / 'montage.png'}")
+    raise typer.Exit(0 if report.healthy else 1)

@@ -1,0 +1,68 @@
+"""FASSEG (Khan et al.) in its original layout, as in ../shared/data/fasseg:
+
+    ROOT/V1|V2/{Train,Test}_{RGB,Labels}/<n>.png        frontal sets (V2: 20 train / 50 test)
+    ROOT/V3/Train_RGB/<yaw>/<name>.png      multipose, train only
+    ROOT/V3/Train_labels/<yaw>/<name>.png
+
+Labels are colour-coded and anti-aliased; each pixel is snapped to the nearest palette colour.
+Names keep the subset and folder ("V2/Test/3", "V3/+45/personne01149+0+45") so they are unique.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..imageio import DataError, read_rgb, snap_to_palette
+from ..labels import FASSEG
+from .base import FaceDataset, SampleRecord, list_images
+
+
+def _child(folder: Path, name: str) -> Path:
+    """Case-insensitive child lookup: V2 has Train_Labels, V3 has Train_labels."""
+    exact = folder / name
+    if exact.is_dir() or not folder.is_dir():
+        return exact
+    for p in folder.iterdir():
+        if p.name.lower() == name.lower():
+            return p
+    return exact
+
+
+class Fasseg(FaceDataset):
+    name = "fasseg"
+    space = FASSEG
+    splits = ("train", "test")
+    # Which subsets make up a split. V3 (multipose) has no test set.
+    subsets: tuple[str, ...] = ("V2",)
+
+    def __init__(self, root, split, depth=None, transform=None, seed=0, subsets=None):
+        if subsets is not None:
+            self.subsets = tuple(subsets)
+        super().__init__(root, split, depth, transform, seed)
+
+    def index(self) -> list[SampleRecord]:
+        records: list[SampleRecord] = []
+        phase = self.split.capitalize()
+        for subset in self.subsets:
+            base = self.root / subset
+            if not base.is_dir():
+                raise DataError(base, "missing", f"FASSEG subset {subset} not found")
+            rgb_dir, lbl_dir = _child(base, f"{phase}_RGB"), _child(base, f"{phase}_Labels")
+            if subset == "V3":
+                if self.split != "train":
+                    continue
+                for pose_dir in sorted(p for p in rgb_dir.iterdir() if p.is_dir()):
+                    for img in list_images(pose_dir):
+                        name = f"{subset}/{pose_dir.name}/{img.stem}"
+                        records.append(SampleRecord(name, img, lbl_dir / pose_dir.name / img.name))
+            else:
+                for img in list_images(rgb_dir):
+                    name = f"{subset}/{phase}/{img.stem}"
+                    records.append(SampleRecord(name, img, lbl_dir / img.name))
+        return records
+
+    def read_label(self, record: SampleRecord) -> np.ndarray:
+        assert record.label is not None
+        return snap_to_palette(read_rgb(record.label), np.asarray(self.space.palette))

@@ -1,0 +1,57 @@
+"""A generic face-parsing folder, the simplest layout to bring your own data in:
+
+ROOT/images/<name>.<jpg|png|...>
+ROOT/labels/<name>.png          label ids in the space you name (`--space`, default lapa)
+ROOT/depth/<name>.png           optional, the released depth layout
+ROOT/{split}_list.txt           optional; without lists the only split is "all"
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..imageio import DataError, write_png_atomic, write_text_atomic
+from ..labels import LAPA, get_label_space
+from .base import FaceDataset, Sample, SampleRecord, find_image, list_images, read_name_list
+
+
+class FolderDataset(FaceDataset):
+    name = "folder"
+    space = LAPA
+    splits = ("all", "train", "val", "test")
+
+    def __init__(self, root, split="all", depth=None, transform=None, seed=0, space=None):
+        if space is not None:
+            self.space = get_label_space(space)  # instance attribute shadows the class default
+        if depth is None and (Path(root) / "depth").is_dir():
+            depth = root
+        super().__init__(root, split, depth, transform, seed)
+
+    @classmethod
+    def check_splits(cls, root: Path) -> tuple[str, ...]:
+        listed = tuple(s for s in cls.splits if (Path(root) / f"{s}_list.txt").is_file())
+        return listed or ("all",)
+
+    def index(self) -> list[SampleRecord]:
+        images, labels = self.root / "images", self.root / "labels"
+        list_file = self.root / f"{self.split}_list.txt"
+        if list_file.is_file():
+            names = read_name_list(list_file)
+            return [SampleRecord(n, find_image(images, n), labels / f"{n}.png") for n in names]
+        if self.split != "all":
+            raise DataError(list_file, "missing", f"no {self.split} list; use split 'all'")
+        return [SampleRecord(p.stem, p, labels / f"{p.stem}.png") for p in list_images(images)]
+
+
+def write_folder_dataset(root: str | Path, samples: dict[str, list[Sample]]) -> Path:
+    """Write {split: samples} in the folder layout (RGB as PNG, lossless), with split lists."""
+    root = Path(root)
+    for split, items in samples.items():
+        for s in items:
+            write_png_atomic(root / "images" / f"{s.name}.png", s.image)
+            if s.label is not None:
+                write_png_atomic(root / "labels" / f"{s.name}.png", s.label)
+            if s.depth is not None:
+                write_png_atomic(root / "depth" / f"{s.name}.png", s.depth)
+        write_text_atomic(root / f"{split}_list.txt", "".join(f"{s.name}\n" for s in items))
+    return root

@@ -1,0 +1,23 @@
+"""Face-parsing metrics: dataset-level F1/IoU/accuracy from one confusion matrix, fragmentation."""
+
+from .confusion import (
+    confusion_matrix,
+    merged_f1,
+    per_class_f1,
+    per_class_iou,
+    pixel_accuracy,
+)
+from .evaluator import ParsingEvaluator, ParsingScores
+from .fragmentation import count_components, image_fragmentation
+
+__all__ = [
+    "ParsingEvaluator",
+    "ParsingScores",
+    "confusion_matrix",
+    "count_components",
+    "image_fragmentation",
+    "merged_f1",
+    "per_class_f1",
+    "per_class_iou",
+    "pixel_accuracy",
+]
