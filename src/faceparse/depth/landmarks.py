@@ -1,0 +1,89 @@
+"""MediaPipe face mesh (0.10.21 ships the model in its wheel): 468 3D landmarks per face."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging is noise for users
+
+
+@dataclass(frozen=True)
+class FaceLandmarks:
+    """468 points in pixels: x right, y down, z away from the camera (same scale as x)."""
+
+    points: np.ndarray  # (468, 3) float64
+    num_faces: int  # faces found in the image; `points` is the largest
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        x0, y0 = self.points[:, :2].min(0)
+        x1, y1 = self.points[:, :2].max(0)
+        return float(x0), float(y0), float(x1), float(y1)
+
+
+class FaceMeshDetector:
+    """Thin wrapper: one MediaPipe graph per instance (not thread-safe; one per worker)."""
+
+    def __init__(self, max_faces: int = 4, min_confidence: float = 0.5):
+        import mediapipe as mp  # heavy import, only where landmarks are needed
+
+        self._mesh = mp.solutions.face_mesh.FaceMesh(
+            static_image_mode=True,
+            max_num_faces=max_faces,
+            refine_landmarks=False,
+            min_detection_confidence=min_confidence,
+        )
+
+    def __call__(self, image: np.ndarray) -> FaceLandmarks | None:
+        """Landmarks of the largest face in an RGB uint8 image, or None if there is no face."""
+        h, w = image.shape[:2]
+        result = self._mesh.process(np.ascontiguousarray(image))
+        if not result.multi_face_landmarks:
+            return None
+        faces = []
+        for face in result.multi_face_landmarks:
+            # MediaPipe normalises x by width, y by height and z like x.
+            pts = np.array([(p.x * w, p.y * h, p.z * w) for p in face.landmark[:468]])
+            faces.append(pts)
+        areas = [np.prod(f[:, :2].max(0) - f[:, :2].min(0)) for f in faces]
+        return FaceLandmarks(faces[int(np.argmax(areas))], len(faces))
+
+    def close(self) -> None:
+        self._mesh.close()
+
+
+def _edge_loop(edges) -> list[int]:
+    """Order a closed contour given as an unordered set of (a, b) edges."""
+    nbrs: dict[int, list[int]] = {}
+    for a, b in edges:
+        nbrs.setdefault(a, []).append(b)
+        nbrs.setdefault(b, []).append(a)
+    start = min(nbrs)
+    loop, prev = [start], None
+    while True:
+        nxt = next(n for n in nbrs[loop[-1]] if n != prev)
+        if nxt == start:
+            return loop
+        prev = loop[-1]
+        loop.append(nxt)
+
+
+def opening_contours() -> list[list[int]]:
+    """Landmark ids around the eye openings and the inner lips (MediaPipe's own contour sets)."""
+    from mediapipe.python.solutions import face_mesh_connections as fc
+
+    inner_lips = {(a, b) for a, b in fc.FACEMESH_LIPS if a in _INNER_LIP and b in _INNER_LIP}
+    return [
+        _edge_loop(fc.FACEMESH_LEFT_EYE),
+        _edge_loop(fc.FACEMESH_RIGHT_EYE),
+        _edge_loop(inner_lips),
+    ]
+
+
+# The inner lip line of MediaPipe's lip contour set (the set also holds the outer line).
+_INNER_LIP = frozenset(
+    (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191)
+)
