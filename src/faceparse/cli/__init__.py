@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .data import data_app
+from .depth import depth_app
 from .labels import labels_command
 
 app = typer.Typer(
@@ -15,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data_app, name="data")
+app.add_typer(depth_app, name="depth")
 app.command("labels")(labels_command)
 
 

@@ -1,0 +1,145 @@
+"""`faceparse depth make`: depth for every image of a dataset, in the released RGB-D layout.
+
+OUT/depth/<name>.png      written atomically; an existing file is not redone (resume)
+OUT/{split}_list.txt      names with depth, per split
+OUT/manifest.jsonl        one line per image: status ok | no_face | error, reason, fit quality
+OUT/config.json           the DepthConfig used (hair source recorded: never ground truth)
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..datasets import open_dataset
+from ..imageio import DataError, atomic_open, read_rgb, write_png_atomic, write_text_atomic
+from .render import DepthConfig, DepthRenderer
+
+MANIFEST = "manifest.jsonl"
+
+
+@dataclass(frozen=True)
+class Task:
+    split: str
+    name: str
+    image: str
+    out: str
+
+
+_renderer: DepthRenderer | None = None
+
+
+def _init_worker(config: DepthConfig) -> None:
+    global _renderer
+    _renderer = DepthRenderer(config)
+
+
+def _run(task: Task) -> dict:
+    assert _renderer is not None
+    entry = {"split": task.split, "name": task.name, "image": task.image}
+    try:
+        image = read_rgb(task.image)
+        depth, info = _renderer(image)
+        entry.update(info.to_dict())
+        if info.status == "ok":
+            write_png_atomic(task.out, depth)
+    except DataError as e:
+        entry.update(status="error", reason=f"{e.kind}: {e}")
+    except Exception as e:  # one bad image must not stop a batch of thousands
+        entry.update(status="error", reason=f"{type(e).__name__}: {e} ({task.image})")
+    return entry
+
+
+def read_manifest(out: Path) -> dict[tuple[str, str], dict]:
+    """The latest entry per (split, name); torn last lines from a kill are ignored."""
+    entries: dict[tuple[str, str], dict] = {}
+    path = out / MANIFEST
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                e = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            entries[(e["split"], e["name"])] = e
+    return entries
+
+
+def plan(dataset: str, root: Path, splits: Iterable[str], out: Path, **options) -> list[Task]:
+    tasks = []
+    for split in splits:
+        ds = open_dataset(dataset, root, split, **options)
+        for r in ds.records:
+            tasks.append(Task(split, r.name, str(r.image), str(out / "depth" / f"{r.name}.png")))
+    return tasks
+
+
+def make_depth(
+    dataset: str,
+    root: str | Path,
+    out: str | Path,
+    config: DepthConfig | None = None,
+    splits: Iterable[str] | None = None,
+    workers: int = 1,
+    progress: Callable[[Iterator, int], Iterator] = lambda it, n: it,
+    **options,
+) -> dict[str, int]:
+    """Render depth for a dataset; returns counts per status. Resumes where a run stopped."""
+    from ..datasets import DATASETS
+
+    config = config or DepthConfig()
+    root, out = Path(root), Path(out)
+    splits = list(splits) if splits else list(DATASETS[dataset].check_splits(root))
+    DepthRenderer(config).close()  # fail on missing/malformed model files before any work
+    out.mkdir(parents=True, exist_ok=True)
+    previous_config = out / "config.json"
+    cfg_json = json.dumps(asdict(config), indent=2, sort_keys=True)
+    if previous_config.is_file() and previous_config.read_text() != cfg_json:
+        raise ValueError(f"{out} was made with another configuration ({previous_config}); "
+                         "use a new output folder")  # fmt: skip
+    write_text_atomic(previous_config, cfg_json)
+
+    tasks = plan(dataset, root, splits, out, **options)
+    done = read_manifest(out)
+    # Resume: finished images and images without a face are not redone; errors are retried.
+    todo = [t for t in tasks if not _finished(done.get((t.split, t.name)), Path(t.out))]
+    with open(out / MANIFEST, "a", encoding="utf-8") as manifest:
+        for entry in progress(_execute(todo, config, workers), len(todo)):
+            manifest.write(json.dumps(entry) + "\n")
+            manifest.flush()
+            done[(entry["split"], entry["name"])] = entry
+    counts: dict[str, int] = {}
+    for split in splits:
+        names = [
+            t.name
+            for t in tasks
+            if t.split == split and done.get((split, t.name), {}).get("status") == "ok"
+        ]
+        with atomic_open(out / f"{split}_list.txt", "w") as f:
+            f.writelines(f"{n}\n" for n in names)
+    for t in tasks:
+        status = done.get((t.split, t.name), {}).get("status", "missing")
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def _finished(entry: dict | None, out: Path) -> bool:
+    if entry is None:
+        return False
+    return entry["status"] == "no_face" or (entry["status"] == "ok" and out.is_file())
+
+
+def _execute(tasks: list[Task], config: DepthConfig, workers: int) -> Iterator[dict]:
+    if workers <= 1:
+        _init_worker(config)
+        yield from map(_run, tasks)
+        return
+    # One BLAS/OpenMP thread per worker: the fits are many tiny solves, which threads slow down.
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+        os.environ[var] = "1"
+    ctx = mp.get_context("spawn")
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(config,)) as pool:
+        yield from pool.imap_unordered(_run, tasks, chunksize=4)
