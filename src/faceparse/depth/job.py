@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..datasets import open_dataset
+from ..datasets import DATASETS, open_dataset
 from ..imageio import DataError, atomic_open, read_rgb, write_png_atomic, write_text_atomic
 from .render import DepthConfig, DepthRenderer
 
@@ -88,8 +88,6 @@ def make_depth(
     **options,
 ) -> dict[str, int]:
     """Render depth for a dataset; returns counts per status. Resumes where a run stopped."""
-    from ..datasets import DATASETS
-
     config = config or DepthConfig()
     root, out = Path(root), Path(out)
     splits = list(splits) if splits else list(DATASETS[dataset].check_splits(root))

@@ -88,9 +88,6 @@ class HeadModel:
     identity: np.ndarray  # (K, V, 3)
     expression: np.ndarray  # (E, V, 3)
     face_vertex_range: tuple[int, int]
-    # Dense MediaPipe correspondence: landmark i = sum_j bary[i, j] * vertex[corr_vertices[i, j]]
-    corr_vertices: np.ndarray  # (468, 3)
-    corr_weights: np.ndarray  # (468, 3)
     # The model at the landmarks, already in the image frame's axes (y and z flipped):
     landmark_mean: np.ndarray  # (468, 3)
     landmark_basis: np.ndarray  # (K + E, 468, 3): identity then expression offsets
@@ -112,6 +109,7 @@ class HeadModel:
         corr_vertices = tris[dense["triangle"]]
         weights = dense["barycentric"].astype(np.float64)
 
+        # Dense correspondence: landmark i = sum_j weights[i, j] * vertex[corr_vertices[i, j]]
         def at_landmarks(per_vertex: np.ndarray) -> np.ndarray:
             picked = per_vertex[..., corr_vertices, :].astype(np.float64)  # (..., 468, 3, 3)
             return np.einsum("...ijk,ij->...ik", picked, weights) * AXIS_FLIP
@@ -122,8 +120,6 @@ class HeadModel:
             identity=head["identity"].astype(np.float32),
             expression=head["expression"].astype(np.float32),
             face_vertex_range=tuple(int(x) for x in head["face_vertices"]),
-            corr_vertices=corr_vertices,
-            corr_weights=weights,
             landmark_mean=at_landmarks(head["mean"]),
             landmark_basis=np.concatenate(
                 [at_landmarks(head["identity"]), at_landmarks(head["expression"])]

@@ -91,7 +91,7 @@ class DepthRenderer:
             pose = umeyama(self.canonical.vertices * [1, -1, -1], pts, np.array([1, 1, 0.5]))
             z, _ = rasterize(pts * [1, 1, -1], self.canonical.triangles, (h, w))
             info.px_per_cm = pose.scale
-            info.reprojection_px = 0.0  # the mesh is the landmarks themselves
+            # reprojection_px stays None: the mesh is the landmarks themselves, nothing is fitted
         else:
             fit = fit_head(self.head, pts, iterations=self.config.fit_iterations)
             verts = fit.vertices(self.head)
