@@ -72,6 +72,8 @@ def test_head_and_face_depth_on_real_faces(fasseg_root, tmp_path):
     from faceparse.cli import app
     from faceparse.datasets import open_dataset
     from faceparse.depth import render_depth
+    from faceparse.depth.landmarks import FaceMeshDetector, face_oval
+    from faceparse.depth.quality import nose_nearer_than_cheeks, polygon_mask, symmetry_error
 
     sample = open_dataset("fasseg", fasseg_root, "test")[0]
     for backend in ("face", "head"):
@@ -83,6 +85,11 @@ def test_head_and_face_depth_on_real_faces(fasseg_root, tmp_path):
         ys, xs = np.nonzero(depth == depth.max())
         nose = np.nonzero(sample.label == 4)
         assert abs(ys.mean() - nose[0].mean()) < 40 and abs(xs.mean() - nose[1].mean()) < 40
+        points = FaceMeshDetector()(sample.image).points
+        assert nose_nearer_than_cheeks(depth, points)
+        if backend == "head":  # within the benchmark's tolerance for frontal faces, 5 mm
+            inside = polygon_mask(points, face_oval(), depth.shape)
+            assert symmetry_error(depth, points, inside) * info.mm_per_level < 5
 
     blank = np.full((200, 200, 3), 128, np.uint8)
     depth, info = render_depth(blank, backend="head", model_dir=str(MODELS))
@@ -107,3 +114,86 @@ def test_head_and_face_depth_on_real_faces(fasseg_root, tmp_path):
     assert (out / "depth" / "a.png").is_file() and not (out / "depth" / "b.png").exists()
     CliRunner().invoke(app, args)
     assert len((out / "manifest.jsonl").read_text().splitlines()) == 3 + 1  # only the error retried
+
+
+def _write_obj(path, verts, faces):
+    lines = [f"v {x} {y} {z}" for x, y, z in verts]
+    lines += ["f " + " ".join(f"{i + 1}/{i + 1}" for i in face) for face in faces]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_import_ict_from_a_tiny_release(tmp_path):
+    """Six vertices: a face quad (0-3), one head vertex (4), one eyeball vertex (5) to drop."""
+    from faceparse.depth.ict_import import import_ict
+
+    model = tmp_path / "ICT-FaceKit" / "FaceXModel"
+    model.mkdir(parents=True)
+    neutral = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0], [0.5, 2, -1], [9, 9, 9.0]])
+    faces = [[0, 1, 2, 3], [2, 3, 4], [3, 4, 5]]
+    _write_obj(model / "generic_neutral_mesh.obj", neutral, faces)
+    _write_obj(model / "identity000.obj", neutral + [0, 0, 0.5], faces)
+    _write_obj(model / "identity001.obj", neutral * 2, faces)
+    _write_obj(model / "jawOpen.obj", neutral - [0, 0.25, 0], faces)
+    (model / "vertex_indices.json").write_text(json.dumps({"idx_to_landmark_verts": [0, 2]}))
+
+    out = import_ict(tmp_path / "ICT-FaceKit", tmp_path / "head.npz", face_vertices=4,
+                     head_vertices=5)  # fmt: skip
+    z = np.load(out)
+    np.testing.assert_array_equal(z["mean"], neutral[:5])
+    np.testing.assert_array_equal(z["triangles"], [[0, 1, 2], [0, 2, 3], [2, 3, 4]])
+    assert z["identity"].shape == (2, 5, 3) and z["identity"].dtype == np.float16
+    np.testing.assert_array_equal(z["identity"][0, :, 2], 0.5)
+    np.testing.assert_array_equal(z["identity"][1], neutral[:5])  # 2x - x
+    np.testing.assert_array_equal(z["expression"][0, :, 1], -0.25)
+    assert list(z["expression_names"]) == ["jawOpen"]
+    assert list(z["identity_names"]) == ["identity000", "identity001"]
+    np.testing.assert_array_equal(z["landmarks68"], [0, 2])
+    np.testing.assert_array_equal(z["head_neck_vertices"], [4, 5])
+
+    # the CLI expects the full ICT topology and says so; a file from another mesh is refused
+    from typer.testing import CliRunner
+
+    from faceparse.cli import app
+
+    res = CliRunner().invoke(app, ["depth", "import-ict", str(model), "-o", str(tmp_path / "x")])
+    assert res.exit_code == 1 and "expected ≥ 11248" in res.output
+    _write_obj(model / "identity001.obj", neutral[:4], faces[:1])
+    with pytest.raises(ModelFileError, match="identity001.obj: 4 vertices"):
+        import_ict(model, tmp_path / "head.npz", face_vertices=4, head_vertices=5)
+
+
+def test_symmetry_error_is_zero_for_a_mirror_symmetric_map():
+    from faceparse.depth.quality import MIDLINE, symmetry_error
+
+    h, w, axis = 40, 60, 25.0
+    x = np.arange(w) + 0.5
+    dome = np.tile(np.clip(200 - 0.5 * (x - axis) ** 2, 0, 255), (h, 1)).astype(np.uint8)
+    points = np.zeros((468, 3))
+    points[list(MIDLINE), 0] = axis
+    region = np.ones((h, w), bool)
+    assert symmetry_error(dome, points, region) == pytest.approx(0, abs=1e-6)
+    points[list(MIDLINE), 0] = axis + 4  # the wrong axis: the map no longer matches its mirror
+    assert symmetry_error(dome, points, region) > 10
+
+
+@needs_models
+def test_depth_show_skips_a_broken_photo(fasseg_root, tmp_path):
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from faceparse.cli import app
+    from faceparse.datasets import open_dataset
+
+    sample = open_dataset("fasseg", fasseg_root, "test")[0]
+    Image.fromarray(sample.image).save(tmp_path / "good.png")
+    (tmp_path / "bad.png").write_bytes(b"not a png")
+    out = tmp_path / "show.png"
+    args = ["depth", "show", str(tmp_path / "bad.png"), str(tmp_path / "good.png"), "-o", str(out),
+            "--model-dir", str(MODELS)]  # fmt: skip
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "skipped" in res.output and "bad.png" in res.output
+    shown = np.asarray(Image.open(out))
+    h, w = sample.image.shape[:2]
+    tile_w = round(192 * w / h)  # one row, RGB | depth | overlay, each 192 px high
+    assert shown.shape[0] == 20 + 192 and abs(shown.shape[1] - (3 * tile_w + 8)) <= 3

@@ -11,8 +11,9 @@ from rich.progress import track
 
 from ..datasets import DATASETS
 from ..depth import DepthConfig, DepthRenderer
+from ..depth.ict_import import import_ict
 from ..depth.job import make_depth
-from ..depth.models import ModelFileError
+from ..depth.models import HEAD_FILE, ModelFileError
 from ..imageio import DataError, read_rgb, write_png_atomic
 from ..visualize import depth_to_rgb, montage
 
@@ -92,3 +93,17 @@ def show(
         raise typer.Exit(1)
     write_png_atomic(out, montage(rows))
     console.print(f"wrote {out}")
+
+
+@depth_app.command("import-ict")
+def import_ict_command(
+    release: Path = typer.Argument(..., help="ICT-FaceKit checkout or its FaceXModel folder."),
+    out: Path = typer.Option(Path(HEAD_FILE), "--out", "-o", help="The .npz to write."),
+) -> None:
+    """Build the head-model file from the official ICT-FaceKit release (OBJ meshes + JSON)."""
+    try:
+        written = import_ict(release, out)
+    except ModelFileError as e:
+        console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    console.print(f"wrote {written}")

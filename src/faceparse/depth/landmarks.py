@@ -83,6 +83,13 @@ def opening_contours() -> list[list[int]]:
     ]
 
 
+def face_oval() -> list[int]:
+    """Landmark ids of the face outline, in order around the face."""
+    from mediapipe.python.solutions import face_mesh_connections as fc
+
+    return _edge_loop(fc.FACEMESH_FACE_OVAL)
+
+
 # The inner lip line of MediaPipe's lip contour set (the set also holds the outer line).
 _INNER_LIP = frozenset(
     (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191)

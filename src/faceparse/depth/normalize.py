@@ -30,3 +30,12 @@ def normalize_depth(
     else:
         raise ValueError(f"unknown depth normalization {mode!r}; use minmax or metric")
     return out
+
+
+def level_size_mm(z_cm: np.ndarray, mode: str = "minmax", mm_per_level: float = 1.0) -> float:
+    """Millimetres per grey level of `normalize_depth(z_cm, mode, mm_per_level)`: recorded per
+    image so min–max maps can be turned back into distances."""
+    if mode == "metric":
+        return mm_per_level
+    z = z_cm[np.isfinite(z_cm)]
+    return float(np.ptp(z)) * 10.0 / 254 if z.size else 0.0

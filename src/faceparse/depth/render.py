@@ -21,9 +21,9 @@ import numpy as np
 
 from .fit import fit_head, umeyama
 from .hair import HairSegmenter
-from .landmarks import FaceMeshDetector, opening_contours
+from .landmarks import FaceMeshDetector, face_oval, opening_contours
 from .models import HAIR_FILE, CanonicalFace, HeadModel, model_dir
-from .normalize import normalize_depth
+from .normalize import level_size_mm, normalize_depth
 from .raster import rasterize
 
 Backend = Literal["face", "head"]
@@ -37,6 +37,11 @@ class DepthConfig:
     mm_per_level: float = 1.0  # metric mode: millimetres per grey level
     model_dir: str | None = None
     hair_model: str | None = None  # ONNX skin/clothes/hair segmenter; default in model_dir
+    # face backend: the mesh is widened past its outline by these fractions of the face height
+    # (MediaPipe's mesh stops below the hairline, and above the neck that labelled skin includes).
+    face_margin_top: float = 0.12
+    face_margin_side: float = 0.03
+    face_margin_bottom: float = 0.15
     fit_iterations: int = 2
     # A fit is flagged "poor" when its median landmark error exceeds this fraction of face size.
     poor_fit_fraction: float = 0.03
@@ -50,6 +55,7 @@ class DepthInfo:
     poor_fit: bool = False
     px_per_cm: float | None = None
     coverage: float = 0.0  # fraction of the image with depth
+    mm_per_level: float | None = None  # one grey level in millimetres (minmax: per image)
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -70,6 +76,8 @@ class DepthRenderer:
             self.hair = HairSegmenter(Path(config.hair_model or folder / HAIR_FILE))
         self.detector = FaceMeshDetector()
         self._openings = opening_contours()
+        self._oval = np.array(face_oval())
+        self._face_tris = np.concatenate([self.canonical.triangles, _skirt_triangles(self._oval)])
         if self.head is not None:
             start, stop = self.head.face_vertex_range
             self._head_neck_tris = ~np.all(
@@ -89,7 +97,14 @@ class DepthRenderer:
         info = DepthInfo("ok", num_faces=landmarks.num_faces)
         if self.head is None:
             pose = umeyama(self.canonical.vertices * [1, -1, -1], pts, np.array([1, 1, 0.5]))
-            z, _ = rasterize(pts * [1, 1, -1], self.canonical.triangles, (h, w))
+            verts = widen_face(
+                pts,
+                self._oval,
+                self.config.face_margin_top,
+                self.config.face_margin_side,
+                self.config.face_margin_bottom,
+            )
+            z, _ = rasterize(verts * [1, 1, -1], self._face_tris, (h, w))
             info.px_per_cm = pose.scale
             # reprojection_px stays None: the mesh is the landmarks themselves, nothing is fitted
         else:
@@ -110,12 +125,46 @@ class DepthRenderer:
                 z = extend_over_hair(z, probs.hair)
         z_cm = z / info.px_per_cm  # pixels -> cm (larger = nearer), background stays -inf
         depth = normalize_depth(z_cm, self.config.normalization, self.config.mm_per_level)
+        info.mm_per_level = level_size_mm(z_cm, self.config.normalization, self.config.mm_per_level)
         info.coverage = float((depth > 0).mean())
         info.seconds = time.perf_counter() - t0
         return depth, info
 
     def close(self) -> None:
         self.detector.close()
+
+
+def widen_face(
+    points: np.ndarray, oval: np.ndarray, top: float, side: float, bottom: float
+) -> np.ndarray:
+    """The 468 landmarks plus one outer ring past the face outline (`oval`, ordered ids). Each
+    outline point moves out from the face centre by (side + top × up² + bottom × down²) × face
+    height, where up/down say how much its direction points to the forehead/chin; its z recedes
+    by the same distance, as the skull and neck curve away beyond the outline."""
+    center = points[:, :2].mean(0)
+    up = points[10, :2] - points[152, :2]  # chin (152) to the top of the forehead (10)
+    height = float(np.linalg.norm(up))
+    up /= max(height, 1e-9)
+    outward = points[oval, :2] - center
+    outward /= np.maximum(np.linalg.norm(outward, axis=1, keepdims=True), 1e-9)
+    cos_up = outward @ up
+    dist = side + top * np.clip(cos_up, 0, None) ** 2 + bottom * np.clip(-cos_up, 0, None) ** 2
+    dist *= height
+    ring = points[oval].copy()
+    ring[:, :2] += outward * dist[:, None]
+    ring[:, 2] += dist  # z grows away from the camera
+    return np.concatenate([points, ring])
+
+
+def _skirt_triangles(oval: np.ndarray, first_outer: int = 468) -> np.ndarray:
+    """Triangles between the outline `oval` and the outer ring `widen_face` appends after the
+    468 landmarks (outer copy of oval[k] at first_outer + k)."""
+    k = np.arange(len(oval))
+    nxt = (k + 1) % len(oval)
+    inner, inner_next, outer, outer_next = oval[k], oval[nxt], first_outer + k, first_outer + nxt
+    return np.concatenate(
+        [np.stack([inner, inner_next, outer_next], 1), np.stack([inner, outer_next, outer], 1)]
+    )
 
 
 def close_openings(
