@@ -7,6 +7,7 @@ import typer
 from .data import data_app
 from .depth import depth_app
 from .labels import labels_command
+from .train import eval_command, train_command
 
 app = typer.Typer(
     name="faceparse",
@@ -18,6 +19,8 @@ app = typer.Typer(
 app.add_typer(data_app, name="data")
 app.add_typer(depth_app, name="depth")
 app.command("labels")(labels_command)
+app.command("train")(train_command)
+app.command("eval")(eval_command)
 
 
 def main() -> None:

@@ -1,0 +1,107 @@
+"""`faceparse train` and `faceparse eval`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import track
+
+from ..datasets import open_dataset
+from ..imageio import DataError, write_text_atomic
+from ..training.checkpoint import load_checkpoint
+from ..training.config import TrainConfig, config_from_dict, load_config
+from ..training.evaluate import MODALITIES, evaluate
+from ..training.trainer import build_models
+from .data import DATASET_HELP, SUBSETS_HELP, _options
+
+console = Console(stderr=True)
+
+
+def train_command(
+    config: Path = typer.Argument(None, help="Training config (YAML); see configs/."),
+    set_: list[str] = typer.Option(
+        None, "--set", help="Override a config value, e.g. --set optim.steps=500 (repeatable)."
+    ),
+    resume: bool = typer.Option(False, help="Continue from OUT/last.pt exactly where it stopped."),
+) -> None:
+    """Train parsers (modes rgb, depth, mutual, mutual-translate). Under `torchrun`, one process
+    per GPU (or CPU process with gloo)."""
+    from ..training.trainer import Trainer  # torch start-up only when training
+
+    try:
+        cfg = load_config(config, set_)
+        trainer = Trainer(cfg, resume=resume)
+    except (ValueError, FileNotFoundError, DataError) as e:
+        console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    summary = trainer.fit(
+        progress=lambda it, n: track(it, total=n, description=f"train {cfg.mode}", console=console)
+    )
+    if trainer.dist.is_main:
+        console.print(
+            f"step {summary['step']}: loss {summary.get('loss', float('nan')):.4f}; "
+            f"checkpoints and metrics.jsonl in {cfg.out}"
+        )
+
+
+def load_trained(checkpoint: Path) -> tuple[TrainConfig, dict, str]:
+    """(config, models in eval mode, label space name) from a checkpoint file."""
+    state = load_checkpoint(checkpoint)
+    cfg = config_from_dict(state["config"])
+    from ..labels import get_label_space
+
+    space = get_label_space(state["label_space"])
+    models = build_models(cfg, space.num_classes)
+    for name, model in models.items():
+        model.load_state_dict(state["models"][name])
+        model.eval()
+    return cfg, models, space.name
+
+
+def eval_command(
+    checkpoint: Path = typer.Argument(..., help="A checkpoint from `faceparse train`."),
+    dataset: str = typer.Option(..., "--dataset", "-d", help=DATASET_HELP),
+    root: Path = typer.Option(..., "--root", help="Dataset root folder."),
+    split: str = typer.Option("test", "--split", "-s"),
+    modality: str = typer.Option("rgb", help="rgb, depth (real depth) or translated (RGB→depth)."),
+    depth: Path = typer.Option(None, help="Depth folder (needed for depth; translated: errors)."),
+    subsets: str = typer.Option(None, help=SUBSETS_HELP),
+    out: Path = typer.Option(None, "--out", "-o", help="Folder for scores.md and scores.json."),
+) -> None:
+    """Score a checkpoint's parser on a split: per-class F1, mean F1, mIoU, accuracy,
+    fragmentation; for `translated` also the translator's depth L1/RMSE on the foreground."""
+    if modality not in MODALITIES:
+        raise typer.BadParameter(f"--modality is one of {', '.join(MODALITIES)}")
+    try:
+        cfg, models, space = load_trained(checkpoint)
+        parser = models.get("rgb" if modality == "rgb" else "depth")
+        if parser is None:
+            raise ValueError(f"{checkpoint}: mode {cfg.mode} has no {modality} parser")
+        ds = open_dataset(dataset, root, split, depth=depth, **_options(dataset, subsets, None))
+        if ds.space.name != space:
+            raise ValueError(
+                f"{checkpoint}: trained on {space} labels, {dataset} has {ds.space.name}"
+            )
+        samples = [ds[i] for i in track(range(len(ds)), description="reading", console=console)]
+        scores, errors = evaluate(
+            samples, modality, cfg.data.size, parser, models.get("translator")
+        )
+    except (ValueError, FileNotFoundError, DataError) as e:
+        console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None
+    report = scores.to_markdown()
+    record = scores.to_dict()
+    if errors is not None:
+        report += (
+            f"\nTranslated vs real depth on the foreground: L1 {errors.l1:.2f}, "
+            f"RMSE {errors.rmse:.2f} grey levels\n"
+        )
+        record.update(errors.to_dict())
+    print(report)
+    if out is not None:
+        import json
+
+        write_text_atomic(out / "scores.md", report)
+        write_text_atomic(out / "scores.json", json.dumps(record, indent=2))

@@ -1,0 +1,154 @@
+"""Training configuration: YAML files in configs/, overridable from the command line with
+`--set section.key=value` (the value is parsed as YAML: numbers, lists, null...).
+
+Modes:
+* `rgb` / `depth` — one parser on one modality.
+* `mutual` — both parsers; each also learns from the other's detached prediction (mutual_kl).
+* `mutual-translate` — adds the RGB→depth translator: L1 to the rendered depth (+ adversarial),
+  and end to end through the depth parser, which also learns from translated depth.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MODES = ("rgb", "depth", "mutual", "mutual-translate")
+
+
+@dataclass
+class DataConfig:
+    dataset: str = "synthetic"  # any reader name, or "synthetic" (generated in memory)
+    root: str | None = None
+    depth: str | None = None  # depth folder in the released layout (`faceparse depth make`)
+    train_split: str = "train"
+    val_split: str | None = None  # for the best checkpoint; None = no validation
+    options: dict[str, Any] = field(default_factory=dict)  # reader options, e.g. subsets
+    size: int = 256  # training and inference side (multiple of 32)
+    # Scarce-depth setting: the fraction of training images whose depth carries labels for the
+    # depth parser (chosen once by the seed); the rest teach it through translation and KL.
+    depth_label_fraction: float = 1.0
+    synthetic_count: int = 16  # images, when dataset is "synthetic"
+    num_workers: int = 0
+
+
+@dataclass
+class ModelConfig:
+    parser: str = "bisenet-r18"  # or bisenet-light
+    translator_width: int = 32
+    adversarial: bool = False  # PatchGAN discriminator on (RGB, depth)
+
+
+@dataclass
+class TranslationConfig:
+    l1_weight: float = 10.0
+    adversarial_weight: float = 0.1
+    # Depth parser on translated depth: its parser losses, scaled by this weight.
+    translated_weight: float = 1.0
+
+
+@dataclass
+class OptimConfig:
+    lr: float = 2e-3
+    weight_decay: float = 1e-4
+    steps: int = 1000
+    batch_size: int = 8
+    warmup_steps: int = 50
+    poly_power: float = 0.9
+
+
+@dataclass
+class TrainConfig:
+    mode: str = "rgb"
+    out: str = "runs/default"
+    seed: int = 0
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    # Parser loss terms (faceparse.losses.PARSER_LOSSES) -> options, including `weight`.
+    loss: dict[str, dict[str, Any]] = field(default_factory=lambda: {"ce": {"weight": 1.0}})
+    translation: TranslationConfig = field(default_factory=TranslationConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    eval_every: int = 200  # steps; also at the end
+    checkpoint_every: int = 100
+    log_every: int = 10
+    device: str = "auto"  # auto = cuda if available, else cpu
+    # auto = fp16 AMP on CUDA, fp32 on CPU (bf16 autocast slows CPU training ~10× here); or bf16
+    precision: str = "auto"
+    channels_last: bool = False
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}; choose from {', '.join(MODES)}")
+        if self.data.size % 32:
+            raise ValueError(f"data.size must be a multiple of 32, got {self.data.size}")
+        if self.precision not in ("auto", "fp32", "bf16"):
+            raise ValueError(f"precision is auto, fp32 or bf16, got {self.precision!r}")
+        if not 0 < self.data.depth_label_fraction <= 1:
+            raise ValueError("data.depth_label_fraction must be in (0, 1]")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @property
+    def uses_rgb(self) -> bool:
+        return self.mode != "depth"
+
+    @property
+    def uses_depth(self) -> bool:
+        return self.mode != "rgb"
+
+
+def _build(cls, values: dict, where: str):
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
+    kwargs = {}
+    for name, value in values.items():
+        nested = _NESTED.get((cls, name))
+        kwargs[name] = _build(nested, value or {}, f"{where}.{name}") if nested else value
+    return cls(**kwargs)
+
+
+_NESTED = {
+    (TrainConfig, "data"): DataConfig,
+    (TrainConfig, "model"): ModelConfig,
+    (TrainConfig, "translation"): TranslationConfig,
+    (TrainConfig, "optim"): OptimConfig,
+}
+
+
+def apply_override(values: dict, assignment: str) -> None:
+    """`optim.lr=1e-3` -> values["optim"]["lr"] = 0.001 (in place)."""
+    if "=" not in assignment:
+        raise ValueError(f"override {assignment!r} is not key=value")
+    key, raw = assignment.split("=", 1)
+    *path, last = key.strip().split(".")
+    node = values
+    for part in path:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ValueError(f"override {assignment!r}: {part} is not a section")
+    node[last] = yaml.safe_load(raw)
+
+
+def load_config(path: str | Path | None, overrides: list[str] | None = None) -> TrainConfig:
+    values: dict = {}
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: training config not found")
+        values = yaml.safe_load(path.read_text()) or {}
+        if not isinstance(values, dict):
+            raise ValueError(f"{path}: a training config is a YAML mapping")
+    for assignment in overrides or []:
+        apply_override(values, assignment)
+    return _build(TrainConfig, values, str(path or "config"))
+
+
+def config_from_dict(values: dict) -> TrainConfig:
+    return _build(TrainConfig, values, "checkpoint config")

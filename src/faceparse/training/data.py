@@ -1,0 +1,99 @@
+"""Training data: a deterministic stream of augmented batches.
+
+Batch k is the same on every run, on every resume and whatever the number of loader workers:
+the order is a fixed permutation per epoch (seeded by seed and epoch) and each sample's
+augmentation is seeded by (seed, epoch, index). That is what makes `--resume` exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+import torch
+
+from ..datasets import Sample
+from ..labels import IGNORE_INDEX
+from ..transforms import training_transform
+
+MEAN = np.array([0.485, 0.456, 0.406], np.float32) * 255
+STD = np.array([0.229, 0.224, 0.225], np.float32) * 255
+
+
+def rgb_tensor(image: np.ndarray) -> torch.Tensor:
+    """uint8 H×W×3 -> float 3×H×W, ImageNet-normalised (what every parser here expects)."""
+    return torch.from_numpy(((image.astype(np.float32) - MEAN) / STD).transpose(2, 0, 1).copy())
+
+
+def depth_tensor(depth: np.ndarray) -> torch.Tensor:
+    """uint8 H×W -> float 1×H×W in [0, 1] (0 = background)."""
+    return torch.from_numpy(depth.astype(np.float32)[None] / 255.0)
+
+
+def choose_depth_labelled(count: int, fraction: float, seed: int) -> np.ndarray:
+    """Which training images keep depth labels in the scarce-depth setting (at least one)."""
+    keep = np.zeros(count, bool)
+    k = max(1, int(round(fraction * count)))
+    keep[np.random.default_rng([seed, 7]).permutation(count)[:k]] = True
+    return keep
+
+
+class AugmentedFaces(torch.utils.data.Dataset):
+    """Item (epoch, index) -> dict of rgb, depth, label, depth_label tensors."""
+
+    def __init__(
+        self,
+        source: Sequence[Sample],
+        size: int,
+        seed: int,
+        depth_labelled: np.ndarray,
+        with_depth: bool,
+    ):
+        self.source = source
+        self.transform = training_transform(size)
+        self.seed = seed
+        self.depth_labelled = depth_labelled
+        self.with_depth = with_depth
+
+    def __len__(self) -> int:
+        return len(self.source)
+
+    def __getitem__(self, item: tuple[int, int]) -> dict[str, torch.Tensor]:
+        epoch, index = item
+        sample = self.source[index]
+        if self.with_depth and sample.depth is None:
+            raise ValueError(f"{sample.name}: this mode needs depth; set data.depth")
+        sample = self.transform(sample, np.random.default_rng([self.seed, epoch, index]))
+        label = torch.from_numpy(sample.label.astype(np.int64))
+        out = {"rgb": rgb_tensor(sample.image), "label": label}
+        if self.with_depth:
+            out["depth"] = depth_tensor(sample.depth)
+            out["depth_label"] = (
+                label if self.depth_labelled[index] else torch.full_like(label, IGNORE_INDEX)
+            )
+        return out
+
+
+class StepBatches(torch.utils.data.Sampler):
+    """Batches for steps [start, stop): step k of rank r holds stream positions
+    k·B·W + r·B … + B − 1, where the stream is the concatenation of per-epoch permutations."""
+
+    def __init__(self, count, batch_size, seed, start, stop, rank=0, world_size=1):
+        self.count, self.batch_size, self.seed = count, batch_size, seed
+        self.start, self.stop, self.rank, self.world_size = start, stop, rank, world_size
+        self._perms: dict[int, np.ndarray] = {}
+
+    def _at(self, position: int) -> tuple[int, int]:
+        epoch, offset = divmod(position, self.count)
+        if epoch not in self._perms:
+            self._perms = {epoch: np.random.default_rng([self.seed, epoch]).permutation(self.count)}
+        return epoch, int(self._perms[epoch][offset])
+
+    def __len__(self) -> int:
+        return max(0, self.stop - self.start)
+
+    def __iter__(self) -> Iterator[list[tuple[int, int]]]:
+        global_batch = self.batch_size * self.world_size
+        for step in range(self.start, self.stop):
+            first = step * global_batch + self.rank * self.batch_size
+            yield [self._at(p) for p in range(first, first + self.batch_size)]
