@@ -1,7 +1,13 @@
 import pytest
 import torch
 
-from faceparse.models import PARSERS, PatchDiscriminator, UNetTranslator, build_parser
+from faceparse.models import (
+    PARSERS,
+    PatchDiscriminator,
+    UNetTranslator,
+    build_parser,
+    receptive_field,
+)
 
 
 @pytest.mark.parametrize("arch", list(PARSERS))
@@ -13,7 +19,9 @@ def test_parsers_give_logits_at_input_size(arch, channels):
         logits = model(x)
         main, aux = model(x, with_aux=True)
     assert logits.shape == (2, 11, 96, 64)
-    assert torch.equal(logits, main) and [a.shape for a in aux] == [(2, 11, 96, 64)] * 2
+    assert torch.equal(logits, main)
+    heads = 2 if arch.startswith("bisenet") else 0  # auxiliary heads are BiSeNet's
+    assert [a.shape for a in aux] == [(2, 11, 96, 64)] * heads
 
 
 def test_light_parser_is_about_a_quarter_of_the_r18_one():
@@ -31,3 +39,16 @@ def test_translator_outputs_depth_in_unit_range_and_discriminator_patches():
         scores = d(torch.randn(2, 3, 64, 96), depth)
     assert depth.shape == (2, 1, 64, 96) and depth.min() >= 0 and depth.max() <= 1
     assert scores.shape[:2] == (2, 1) and scores.shape[2] < 64 / 4  # one score per patch
+
+
+def test_receptive_field_by_hand_and_of_our_parsers():
+    conv = torch.nn.Conv2d
+    assert receptive_field(conv(3, 1, 3, padding=1), probe=32).height == 3
+    two = torch.nn.Sequential(conv(3, 4, 3, padding=1), torch.nn.ReLU(), conv(4, 1, 3, padding=1))
+    assert receptive_field(two, probe=32).width == 5
+    # a stride-2 layer doubles the reach of the next: 3 + 2 × (3 − 1) = 7
+    strided = torch.nn.Sequential(conv(3, 4, 3, 2, 1), conv(4, 1, 3, 1, 1))
+    assert receptive_field(strided, probe=32).height in (7, 8)  # 8 when the centre is odd-aligned
+    student = receptive_field(build_parser("student", 11), probe=512)
+    assert not student.is_global and 1.0 < student.relative_to(256) < 1.5  # ~a 256² face crop
+    assert receptive_field(build_parser("bisenet-light", 11), probe=256).is_global  # global pool

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import typer
 
+from .bench import bench_command
 from .data import data_app
 from .depth import depth_app
+from .export import export_command
 from .labels import labels_command
 from .train import eval_command, train_command
 
@@ -21,6 +23,8 @@ app.add_typer(depth_app, name="depth")
 app.command("labels")(labels_command)
 app.command("train")(train_command)
 app.command("eval")(eval_command)
+app.command("export")(export_command)
+app.command("bench")(bench_command)
 
 
 def main() -> None:

@@ -1,0 +1,139 @@
+"""Inference speed of each network × backend × batch size, side by side in one run.
+
+Backends: torch fp32; torch bf16 autocast + channels_last; onnxruntime fp32; onnxruntime int8
+(static QDQ). Weights are random: speed does not depend on them. Each cell is the median over
+`repeats` timed runs (after `warmup` untimed ones) of one forward pass of the batch.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .export import export_onnx, onnx_session, quantize_int8
+from .models import UNetTranslator, build_parser
+
+BACKENDS = ("torch fp32", "torch bf16+channels_last", "onnxruntime fp32", "onnxruntime int8")
+
+
+@dataclass
+class Timing:
+    network: str
+    backend: str
+    batch: int
+    ms_per_image: float
+
+    @property
+    def images_per_s(self) -> float:
+        return 1000.0 / self.ms_per_image
+
+
+def _median_seconds(run: Callable[[], object], repeats: int, warmup: int) -> float:
+    for _ in range(warmup):
+        run()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def build_network(name: str, num_classes: int = 11) -> tuple[torch.nn.Module, int]:
+    """(model in eval mode, input channels) for a bench row name."""
+    if name == "translator":
+        return UNetTranslator(3, 1, 32).eval(), 3
+    return build_parser(name, num_classes, 3).eval(), 3
+
+
+def bench(
+    networks: list[str],
+    size: int = 256,
+    batches: tuple[int, ...] = (1, 8),
+    repeats: int = 10,
+    warmup: int = 2,
+    backends: tuple[str, ...] = BACKENDS,
+) -> list[Timing]:
+    threads = torch.get_num_threads()
+    rows = []
+    for name in networks:
+        model, channels = build_network(name)
+        with tempfile.TemporaryDirectory() as tmp:
+            onnx_files = {}
+            if any(b.startswith("onnxruntime") for b in backends):
+                fp32 = export_onnx(model, Path(tmp) / "m.onnx", channels, size)
+                onnx_files["onnxruntime fp32"] = fp32
+                if "onnxruntime int8" in backends:
+                    rng = np.random.default_rng(0)
+                    calib = [
+                        rng.normal(size=(1, channels, size, size)).astype(np.float32)
+                        for _ in range(8)
+                    ]
+                    onnx_files["onnxruntime int8"] = quantize_int8(
+                        fp32, Path(tmp) / "q.onnx", calib
+                    )
+            sessions = {k: onnx_session(v, threads) for k, v in onnx_files.items()}
+            for batch in batches:
+                x = torch.randn(batch, channels, size, size)
+                for backend in backends:
+                    run = _runner(backend, model, x, sessions)
+                    seconds = _median_seconds(run, repeats, warmup)
+                    rows.append(Timing(name, backend, batch, 1000.0 * seconds / batch))
+    return rows
+
+
+def _runner(backend: str, model, x: torch.Tensor, sessions) -> Callable[[], object]:
+    if backend == "torch fp32":
+
+        def run():
+            with torch.inference_mode():
+                return model(x)
+
+        return run
+    if backend == "torch bf16+channels_last":
+        fast = model.to(memory_format=torch.channels_last)
+        xc = x.contiguous(memory_format=torch.channels_last)
+
+        def run():
+            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+                return fast(xc)
+
+        return run
+    session = sessions[backend]
+    feed = {"input": x.numpy()}
+    return lambda: session.run(None, feed)
+
+
+def speed_table(rows: list[Timing]) -> str:
+    batches = sorted({r.batch for r in rows})
+    head = (
+        "| network | backend | "
+        + " | ".join(f"batch {b}: ms/image | batch {b}: images/s" for b in batches)
+        + " |"
+    )
+    lines = [head, "|---|---|" + "---:|" * (2 * len(batches))]
+    keys = list(dict.fromkeys((r.network, r.backend) for r in rows))
+    for network, backend in keys:
+        cells = []
+        for b in batches:
+            r = next(t for t in rows if (t.network, t.backend, t.batch) == (network, backend, b))
+            cells += [f"{r.ms_per_image:.2f}", f"{r.images_per_s:.1f}"]
+        lines.append(f"| {network} | {backend} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def machine_line() -> str:
+    import platform
+
+    return (
+        f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} "
+        f"({torch.get_num_threads()} threads), Python {platform.python_version()}"
+    )

@@ -1,0 +1,36 @@
+"""`faceparse bench`: inference speed, side by side, into docs/SPEED.md."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+console = Console(stderr=True)
+DEFAULT_NETWORKS = "bisenet-r18,student,student-lite0,translator"
+
+
+def bench_command(
+    networks: str = typer.Option(DEFAULT_NETWORKS, help="Comma-separated networks."),
+    size: int = typer.Option(256, help="Input side."),
+    repeats: int = typer.Option(10, help="Timed runs per cell (the median is reported)."),
+    out: Path = typer.Option(None, "--out", "-o", help="Markdown file to (re)write."),
+) -> None:
+    """ms/image and images/s at batch 1 and 8 for each network × backend."""
+    from ..bench import bench, machine_line, speed_table
+
+    rows = bench([n.strip() for n in networks.split(",") if n.strip()], size, repeats=repeats)
+    table = speed_table(rows)
+    print(table)
+    if out is not None:
+        stamp = (
+            f"Command: `faceparse bench --networks {networks} --size {size} --repeats {repeats} "
+            f"-o {out}`. Machine: {machine_line()}. Date: {datetime.date.today()}. Input "
+            f"{size}²; each cell is the median of {repeats} timed forward passes."
+        )
+        marker = "<!-- table written by faceparse bench -->"
+        text = out.read_text() if out.is_file() else f"# Speed\n\n{marker}\n"
+        out.write_text(f"{text.split(marker)[0]}{marker}\n\n{stamp}\n\n{table}\n")
+        console.print(f"wrote {out}")

@@ -1,0 +1,73 @@
+"""`faceparse export`: a checkpoint's network to ONNX (optionally int8)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import typer
+from rich.console import Console
+
+from ..datasets.base import list_images
+from ..datasets.synthetic import synthetic_dataset
+from ..imageio import DataError, read_gray, read_rgb
+from ..training.data import depth_tensor, rgb_tensor
+from .train import load_trained
+
+console = Console(stderr=True)
+NETWORKS = ("rgb", "depth", "translator")
+
+
+def calibration_batches(folder: Path | None, in_channels: int, size: int, count: int = 32):
+    """Inputs for int8 calibration: photos (or depth maps) from `folder`, else generated faces."""
+    if folder is not None:
+        arrays = [(read_rgb if in_channels == 3 else read_gray)(p) for p in list_images(folder)]
+        arrays = arrays[:count]
+    else:
+        faces = synthetic_dataset(count, seed=123, size=size)
+        arrays = [f.image if in_channels == 3 else f.depth for f in faces]
+    to_tensor = rgb_tensor if in_channels == 3 else depth_tensor
+    return [
+        to_tensor(cv2.resize(a, (size, size), interpolation=cv2.INTER_AREA))[None].numpy()
+        for a in arrays
+    ]
+
+
+def export_command(
+    checkpoint: Path = typer.Argument(..., help="A checkpoint from `faceparse train`."),
+    onnx: Path = typer.Option(..., "--onnx", help="Output .onnx file (dynamic batch)."),
+    network: str = typer.Option("rgb", "--model", help="rgb, depth (parsers) or translator."),
+    int8: bool = typer.Option(False, "--int8", help="Also write OUT.int8.onnx (static int8)."),
+    calibration: Path = typer.Option(
+        None, help="Folder of photos (or depth maps) to calibrate int8; default: generated faces."
+    ),
+) -> None:
+    """Export one network of a checkpoint to ONNX, with OUT.onnx.json describing its input."""
+    from ..export import export_onnx, quantize_int8
+
+    if network not in NETWORKS:
+        raise typer.BadParameter(f"--model is one of {', '.join(NETWORKS)}")
+    try:
+        cfg, models, space = load_trained(checkpoint)
+        if network not in models:
+            raise ValueError(f"{checkpoint}: mode {cfg.mode} has no {network} network")
+        in_channels = 1 if network == "depth" else 3
+        meta = {
+            "network": network,
+            "arch": cfg.model.parser if network != "translator" else "unet-translator",
+            "label_space": space if network != "translator" else None,
+            "normalization": "imagenet mean/std on 0..255 RGB" if in_channels == 3 else "depth/255",
+        }
+        output = "depth" if network == "translator" else "logits"
+        path = export_onnx(models[network], onnx, in_channels, cfg.data.size, meta, output)
+        console.print(f"wrote {path}")
+        if int8:
+            q = quantize_int8(
+                path,
+                onnx.with_suffix(".int8.onnx"),
+                calibration_batches(calibration, in_channels, cfg.data.size),
+            )
+            console.print(f"wrote {q}")
+    except (ValueError, FileNotFoundError, DataError) as e:
+        console.print(f"[red]error:[/] {e}")
+        raise typer.Exit(1) from None

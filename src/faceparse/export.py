@@ -1,0 +1,110 @@
+"""ONNX export of trained networks (dynamic batch), and int8 post-training quantisation.
+
+Beside `OUT.onnx` goes `OUT.onnx.json`: what the network expects and returns (modality, input
+size, normalisation, label space), so an ONNX file is usable without its checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .imageio import atomic_open, write_text_atomic
+
+OPSET = 17
+
+
+class _LogitsOnly(torch.nn.Module):
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x)
+
+
+def export_onnx(
+    model: torch.nn.Module,
+    path: str | Path,
+    in_channels: int,
+    size: int,
+    metadata: dict | None = None,
+    output_name: str = "logits",
+) -> Path:
+    """Write `model` (eval mode, fp32) as ONNX with a dynamic batch axis, atomically."""
+    path = Path(path)
+    model = _LogitsOnly(model).eval().float()
+    example = torch.zeros(1, in_channels, size, size)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_file = Path(tmp) / "model.onnx"
+        # The TorchScript-based exporter: the dynamo one needs onnxscript and a newer onnx,
+        # whose protobuf >= 6 breaks mediapipe 0.10.21.
+        torch.onnx.export(
+            model,
+            (example,),
+            str(tmp_file),
+            input_names=["input"],
+            output_names=[output_name],
+            dynamic_axes={"input": {0: "batch"}, output_name: {0: "batch"}},
+            opset_version=OPSET,
+            dynamo=False,
+        )
+        with atomic_open(path) as f:
+            f.write(tmp_file.read_bytes())
+    meta = {"input": [in_channels, size, size], "output": output_name, **(metadata or {})}
+    write_text_atomic(path.with_suffix(path.suffix + ".json"), json.dumps(meta, indent=2))
+    return path
+
+
+class _Calibration:
+    """onnxruntime's CalibrationDataReader protocol over a list of input batches."""
+
+    def __init__(self, batches: Iterable[np.ndarray]):
+        self._it = iter([{"input": b.astype(np.float32)} for b in batches])
+
+    def get_next(self):
+        return next(self._it, None)
+
+
+def quantize_int8(src: str | Path, dst: str | Path, calibration: Iterable[np.ndarray]) -> Path:
+    """Static int8 quantisation (QDQ, per-channel weights, calibrated activations): on CPU the
+    convolutions then run in int8, which dynamic quantisation does not do for conv nets."""
+    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    dst = Path(dst)
+    with tempfile.TemporaryDirectory() as tmp:
+        prepared = Path(tmp) / "prepared.onnx"
+        quant_pre_process(str(src), str(prepared))
+        out = Path(tmp) / "int8.onnx"
+        quantize_static(
+            str(prepared),
+            str(out),
+            _Calibration(calibration),
+            quant_format=QuantFormat.QDQ,
+            per_channel=True,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            calibrate_method=CalibrationMethod.MinMax,
+        )
+        with atomic_open(dst) as f:
+            f.write(out.read_bytes())
+    meta_src = Path(str(src) + ".json")
+    if meta_src.is_file():
+        meta = {**json.loads(meta_src.read_text()), "quantization": "int8 static QDQ"}
+        write_text_atomic(Path(str(dst) + ".json"), json.dumps(meta, indent=2))
+    return dst
+
+
+def onnx_session(path: str | Path, threads: int | None = None):
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    if threads:
+        opts.intra_op_num_threads = threads
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
