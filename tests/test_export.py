@@ -7,8 +7,8 @@ from test_training import SMOKE
 from typer.testing import CliRunner
 
 from faceparse.cli import app
-from faceparse.cli.train import load_trained
 from faceparse.export import onnx_session
+from faceparse.training.networks import load_trained
 
 
 @pytest.fixture(scope="module")

@@ -35,7 +35,7 @@ def losses(out: Path) -> dict[int, float]:
 
 @pytest.mark.parametrize(
     "mode,extra",
-    [(m, []) for m in MODES]
+    [(m, []) for m in MODES if m != "distill"]  # distill needs a teacher: its own test
     + [("mutual-translate", ["data.depth_label_fraction=0.25", "loss={ohem: {}, mutual_kl: {}}"])],
 )
 def test_a_few_steps_lower_the_loss_in_every_mode(tmp_path, mode, extra):
@@ -172,3 +172,30 @@ def test_ddp_on_cpu_with_two_gloo_processes(tmp_path):
     assert end["split"] == "end" and end["world_size"] == 2
     assert end["ddp_max_parameter_spread"] == 0.0
     assert torch.load(out / "last.pt", weights_only=False)["step"] == 3
+
+
+def test_distillation_from_a_checkpoint_and_from_onnx(tmp_path):
+    from faceparse.export import export_onnx
+    from faceparse.training.networks import load_trained
+
+    teacher_cfg = tiny(tmp_path / "teacher", "mode=rgb", "optim.steps=2", "data.val_split=null")
+    Trainer(teacher_cfg).fit()
+    teacher_pt = Path(teacher_cfg.out) / "last.pt"
+    _, models, _ = load_trained(teacher_pt)
+    teacher_onnx = export_onnx(models["rgb"], tmp_path / "teacher.onnx", 3, 64,
+                               {"label_space": "lapa"})  # fmt: skip
+
+    for teacher in (teacher_pt, teacher_onnx):
+        cfg = tiny(tmp_path / teacher.suffix[1:], "mode=distill", f"distill.teacher={teacher}",
+                   "model.parser=student", "data.val_split=null", "optim.warmup_steps=0")  # fmt: skip
+        trainer = Trainer(cfg)
+        labelled = next(iter(trainer.loader(0, 1)))
+        photos = next(iter(trainer.loader(0, 1, trainer.unlabelled_source)))
+        assert (photos["label"] == 255).all()  # the distillation photos carry no labels
+        first = trainer.train_step(labelled, photos)
+        assert first["distill/kl"] > 0 and "rgb/ce" in first
+        for _ in range(5):
+            last = trainer.train_step(labelled, photos)
+        assert last["loss"] < first["loss"]
+    with pytest.raises(ValueError, match="needs distill.teacher"):
+        Trainer(tiny(tmp_path / "none", "mode=distill"))

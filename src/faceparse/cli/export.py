@@ -12,7 +12,7 @@ from ..datasets.base import list_images
 from ..datasets.synthetic import synthetic_dataset
 from ..imageio import DataError, read_gray, read_rgb
 from ..training.data import depth_tensor, rgb_tensor
-from .train import load_trained
+from ..training.networks import load_trained
 
 console = Console(stderr=True)
 NETWORKS = ("rgb", "depth", "translator")

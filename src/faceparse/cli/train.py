@@ -10,10 +10,9 @@ from rich.progress import track
 
 from ..datasets import open_dataset
 from ..imageio import DataError, write_text_atomic
-from ..training.checkpoint import load_checkpoint
-from ..training.config import TrainConfig, config_from_dict, load_config
+from ..training.config import load_config
 from ..training.evaluate import MODALITIES, evaluate
-from ..training.trainer import build_models
+from ..training.networks import load_trained
 from .data import DATASET_HELP, SUBSETS_HELP, _options
 
 console = Console(stderr=True)
@@ -44,20 +43,6 @@ def train_command(
             f"step {summary['step']}: loss {summary.get('loss', float('nan')):.4f}; "
             f"checkpoints and metrics.jsonl in {cfg.out}"
         )
-
-
-def load_trained(checkpoint: Path) -> tuple[TrainConfig, dict, str]:
-    """(config, models in eval mode, label space name) from a checkpoint file."""
-    state = load_checkpoint(checkpoint)
-    cfg = config_from_dict(state["config"])
-    from ..labels import get_label_space
-
-    space = get_label_space(state["label_space"])
-    models = build_models(cfg, space.num_classes)
-    for name, model in models.items():
-        model.load_state_dict(state["models"][name])
-        model.eval()
-    return cfg, models, space.name
 
 
 def eval_command(

@@ -55,6 +55,4 @@ def receptive_field(model: nn.Module, in_channels: int = 3, probe: int = 1024) -
     touched = x.grad[0].abs().sum(0) > 0
     rows = torch.nonzero(touched.any(1)).flatten()
     cols = torch.nonzero(touched.any(0)).flatten()
-    return ReceptiveField(
-        int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1), probe
-    )
+    return ReceptiveField(int(rows.max() - rows.min() + 1), int(cols.max() - cols.min() + 1), probe)

@@ -6,6 +6,8 @@ Modes:
 * `mutual` — both parsers; each also learns from the other's detached prediction (mutual_kl).
 * `mutual-translate` — adds the RGB→depth translator: L1 to the rendered depth (+ adversarial),
   and end to end through the depth parser, which also learns from translated depth.
+* `distill` — semi-supervised distillation into an RGB parser (the student, `model.parser`):
+  parser losses on labelled images plus KL towards a teacher's predictions on unlabelled photos.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 
 import yaml
 
-MODES = ("rgb", "depth", "mutual", "mutual-translate")
+MODES = ("rgb", "depth", "mutual", "mutual-translate", "distill")
 
 
 @dataclass
@@ -52,6 +54,16 @@ class TranslationConfig:
 
 
 @dataclass
+class DistillConfig:
+    # A checkpoint (.pt, its RGB parser), an exported parser (.onnx) — or, from Python, any
+    # callable `Trainer(config, teacher=fn)`: normalised RGB batch -> logits.
+    teacher: str | None = None
+    unlabelled: str | None = None  # folder of photos; None with dataset synthetic = generated
+    weight: float = 1.0
+    temperature: float = 2.0
+
+
+@dataclass
 class OptimConfig:
     lr: float = 2e-3
     weight_decay: float = 1e-4
@@ -71,6 +83,7 @@ class TrainConfig:
     # Parser loss terms (faceparse.losses.PARSER_LOSSES) -> options, including `weight`.
     loss: dict[str, dict[str, Any]] = field(default_factory=lambda: {"ce": {"weight": 1.0}})
     translation: TranslationConfig = field(default_factory=TranslationConfig)
+    distill: DistillConfig = field(default_factory=DistillConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     eval_every: int = 200  # steps; also at the end
     checkpoint_every: int = 100
@@ -99,7 +112,7 @@ class TrainConfig:
 
     @property
     def uses_depth(self) -> bool:
-        return self.mode != "rgb"
+        return self.mode not in ("rgb", "distill")
 
 
 def _build(cls, values: dict, where: str):
@@ -119,6 +132,7 @@ _NESTED = {
     (TrainConfig, "model"): ModelConfig,
     (TrainConfig, "translation"): TranslationConfig,
     (TrainConfig, "optim"): OptimConfig,
+    (TrainConfig, "distill"): DistillConfig,
 }
 
 

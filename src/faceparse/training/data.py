@@ -8,12 +8,15 @@ augmentation is seeded by (seed, epoch, index). That is what makes `--resume` ex
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..datasets import Sample
-from ..labels import IGNORE_INDEX
+from ..datasets.base import list_images
+from ..imageio import DataError, read_rgb
+from ..labels import IGNORE_INDEX, LabelSpace
 from ..transforms import training_transform
 
 MEAN = np.array([0.485, 0.456, 0.406], np.float32) * 255
@@ -64,7 +67,10 @@ class AugmentedFaces(torch.utils.data.Dataset):
         if self.with_depth and sample.depth is None:
             raise ValueError(f"{sample.name}: this mode needs depth; set data.depth")
         sample = self.transform(sample, np.random.default_rng([self.seed, epoch, index]))
-        label = torch.from_numpy(sample.label.astype(np.int64))
+        if sample.label is None:  # unlabelled photos (distillation)
+            label = torch.full(sample.image.shape[:2], IGNORE_INDEX, dtype=torch.int64)
+        else:
+            label = torch.from_numpy(sample.label.astype(np.int64))
         out = {"rgb": rgb_tensor(sample.image), "label": label}
         if self.with_depth:
             out["depth"] = depth_tensor(sample.depth)
@@ -72,6 +78,22 @@ class AugmentedFaces(torch.utils.data.Dataset):
                 label if self.depth_labelled[index] else torch.full_like(label, IGNORE_INDEX)
             )
         return out
+
+
+class UnlabelledPhotos(Sequence[Sample]):
+    """Every photo in a folder, without labels (the distillation set)."""
+
+    def __init__(self, folder: str | Path, space: LabelSpace):
+        self.paths = list_images(Path(folder))
+        if not self.paths:
+            raise DataError(folder, "missing", "no images in the unlabelled folder")
+        self.space = space
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int) -> Sample:
+        return Sample(self.paths[i].stem, read_rgb(self.paths[i]), None, self.space)
 
 
 class StepBatches(torch.utils.data.Sampler):

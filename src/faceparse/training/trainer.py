@@ -30,15 +30,17 @@ from ..losses import (
     ParserOutputs,
     discriminator_adversarial,
     generator_adversarial,
+    mutual_kl,
     parser_loss,
     translation_l1,
 )
-from ..models import PatchDiscriminator, UNetTranslator, build_parser
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
-from .data import AugmentedFaces, StepBatches, choose_depth_labelled
+from .data import AugmentedFaces, StepBatches, UnlabelledPhotos, choose_depth_labelled
 from .distributed import DistInfo, barrier, init_distributed, max_parameter_spread, shutdown
 from .evaluate import evaluate
+from .networks import build_models
+from .teacher import Teacher, load_teacher
 
 
 def seed_everything(seed: int) -> None:
@@ -64,22 +66,8 @@ def open_training_source(config: TrainConfig, split: str):
     return ds
 
 
-def build_models(config: TrainConfig, num_classes: int) -> dict[str, torch.nn.Module]:
-    m = config.model
-    models: dict[str, torch.nn.Module] = {}
-    if config.uses_rgb:
-        models["rgb"] = build_parser(m.parser, num_classes, 3)
-    if config.uses_depth:
-        models["depth"] = build_parser(m.parser, num_classes, 1)
-    if config.mode == "mutual-translate":
-        models["translator"] = UNetTranslator(3, 1, m.translator_width)
-        if m.adversarial:
-            models["discriminator"] = PatchDiscriminator(4, m.translator_width)
-    return models
-
-
 class Trainer:
-    def __init__(self, config: TrainConfig, resume: bool = False):
+    def __init__(self, config: TrainConfig, resume: bool = False, teacher: Teacher | None = None):
         self.config = config
         self.out = Path(config.out)
         cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
@@ -96,6 +84,9 @@ class Trainer:
             len(self.train_source), config.data.depth_label_fraction, config.seed
         )
         self.models = build_models(config, self.space.num_classes)
+        self.teacher, self.unlabelled_source = None, None
+        if config.mode == "distill":
+            self.teacher, self.unlabelled_source = self._distillation_inputs(teacher)
         # Measured on the 2-core CPU (docs/RESULTS.md): bf16 autocast makes *training* ~10×
         # slower there (no native bf16 matmul), so "auto" is fp16 AMP on CUDA and fp32 on CPU.
         self.autocast_dtype = {
@@ -132,6 +123,26 @@ class Trainer:
             name: DistributedDataParallel(m) if self.dist.enabled else m
             for name, m in self.models.items()
         }
+
+    def _distillation_inputs(self, teacher: Teacher | None):
+        d = self.config.distill
+        if teacher is None:
+            if d.teacher is None:
+                raise ValueError("mode distill needs distill.teacher (a .pt or .onnx parser)")
+            teacher = load_teacher(d.teacher, self.space.num_classes)
+        if d.unlabelled is not None:
+            photos = UnlabelledPhotos(d.unlabelled, self.space)
+        elif self.config.data.dataset == "synthetic":
+            faces = synthetic_dataset(
+                self.config.data.synthetic_count,
+                seed=self.config.seed + 2000,
+                size=self.config.data.size,
+                space=self.space,
+            )
+            photos = [f.with_arrays(label=None, depth=None) for f in faces]
+        else:
+            raise ValueError("mode distill needs distill.unlabelled (a folder of photos)")
+        return teacher, photos
 
     # -- bookkeeping ------------------------------------------------------------------------
     def autocast(self):
@@ -186,7 +197,7 @@ class Trainer:
             out[k] = v
         return out
 
-    def train_step(self, batch: dict) -> dict[str, float]:
+    def train_step(self, batch: dict, unlabelled: dict | None = None) -> dict[str, float]:
         cfg, m = self.config, self.train_models
         for model in m.values():
             model.train()
@@ -198,7 +209,12 @@ class Trainer:
         total = torch.zeros((), device=self.device)
         with self.autocast():
             rgb_logits = rgb_aux = depth_logits = depth_aux = fake = None
-            if "rgb" in m:
+            n = b["label"].shape[0]
+            if unlabelled is not None:  # distill: one student forward over both batches
+                photos = self._to_device(unlabelled)["rgb"]
+                logits, aux = m["rgb"](torch.cat([b["rgb"], photos]), with_aux=True)
+                rgb_logits, rgb_aux, student_u = logits[:n], [a[:n] for a in aux], logits[n:]
+            elif "rgb" in m:
                 rgb_logits, rgb_aux = m["rgb"](b["rgb"], with_aux=True)
             if "depth" in m:
                 depth_in = b["depth"]
@@ -206,7 +222,13 @@ class Trainer:
                     fake = m["translator"](b["rgb"])
                     depth_in = torch.cat([b["depth"], fake.to(depth_in.dtype)])
                 depth_logits, depth_aux = m["depth"](depth_in, with_aux=True)
-        n = b["label"].shape[0]
+        if unlabelled is not None:
+            with torch.no_grad():
+                target = self.teacher(photos.float().contiguous())
+            d = cfg.distill
+            kl = mutual_kl(student_u, target, d.temperature)
+            total = total + d.weight * kl
+            parts["distill/kl"] = float(kl.detach())
         if rgb_logits is not None:
             partner = depth_logits[:n] if depth_logits is not None else None
             loss, p = self.loss(ParserOutputs(rgb_logits, b["label"], rgb_aux, partner))
@@ -256,10 +278,11 @@ class Trainer:
         return float(loss.detach())
 
     # -- the loop ---------------------------------------------------------------------------
-    def loader(self, start: int, stop: int):
+    def loader(self, start: int, stop: int, source=None):
+        """Batches for steps [start, stop) of the training set (or of another `source`)."""
         cfg = self.config
         data = AugmentedFaces(
-            self.train_source,
+            source or self.train_source,
             cfg.data.size,
             cfg.seed,
             self.depth_labelled,
@@ -311,11 +334,17 @@ class Trainer:
                 yaml.safe_dump(cfg.to_dict(), f, sort_keys=False)
         steps = range(self.step, cfg.optim.steps)
         batches = self.loader(self.step, cfg.optim.steps)
+        if self.unlabelled_source is not None:
+            batches = zip(
+                batches,
+                self.loader(self.step, cfg.optim.steps, self.unlabelled_source),
+                strict=True,
+            )
         if progress is not None and self.dist.is_main:
             batches = progress(batches, len(steps))
         t0, last = time.perf_counter(), {}
         for batch in batches:
-            parts = self.train_step(batch)
+            parts = self.train_step(*batch) if isinstance(batch, tuple) else self.train_step(batch)
             self.step += 1
             last = parts
             if self.step % cfg.log_every == 0 or self.step == cfg.optim.steps:

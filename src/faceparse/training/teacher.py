@@ -1,0 +1,65 @@
+"""Teachers for distillation: anything that maps a normalised RGB batch to class logits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+Teacher = Callable[[torch.Tensor], torch.Tensor]
+
+
+def _at_size(fn: Teacher, size: int) -> Teacher:
+    """Run `fn` at its own input size and return logits at the caller's."""
+
+    def run(x: torch.Tensor) -> torch.Tensor:
+        h, w = x.shape[2:]
+        inp = x if (h, w) == (size, size) else F.interpolate(x, size=(size, size), mode="bilinear")
+        logits = fn(inp)
+        return (
+            logits if logits.shape[2:] == (h, w) else F.interpolate(logits, (h, w), mode="bilinear")
+        )
+
+    return run
+
+
+def load_teacher(path: str | Path, num_classes: int) -> Teacher:
+    """A checkpoint's RGB parser (.pt) or an exported parser (.onnx with its .json)."""
+    path = Path(path)
+    if path.suffix == ".onnx":
+        from ..export import onnx_session
+
+        meta_file = Path(str(path) + ".json")
+        if not meta_file.is_file():
+            raise FileNotFoundError(f"{meta_file}: the teacher's description is missing")
+        meta = json.loads(meta_file.read_text())
+        session = onnx_session(path)
+
+        def run_onnx(x: torch.Tensor) -> torch.Tensor:
+            out = session.run(None, {"input": x.detach().cpu().numpy().astype(np.float32)})[0]
+            return torch.from_numpy(out).to(x.device)
+
+        teacher, size = run_onnx, meta["input"][-1]
+    else:
+        from .networks import load_trained
+
+        cfg, models, _ = load_trained(path)
+        if "rgb" not in models:
+            raise ValueError(f"{path}: a teacher needs an RGB parser; mode {cfg.mode} has none")
+        model = models["rgb"]
+
+        def run_torch(x: torch.Tensor) -> torch.Tensor:
+            model.to(x.device)
+            return model(x)
+
+        teacher, size = run_torch, cfg.data.size
+    probe = teacher(torch.zeros(1, 3, size, size))
+    if probe.shape[1] != num_classes:
+        raise ValueError(
+            f"{path}: the teacher predicts {probe.shape[1]} classes, the student {num_classes}"
+        )
+    return _at_size(teacher, size)
