@@ -182,12 +182,19 @@ def test_distillation_from_a_checkpoint_and_from_onnx(tmp_path):
     Trainer(teacher_cfg).fit()
     teacher_pt = Path(teacher_cfg.out) / "last.pt"
     _, models, _ = load_trained(teacher_pt)
-    teacher_onnx = export_onnx(models["rgb"], tmp_path / "teacher.onnx", 3, 64,
-                               {"label_space": "lapa"})  # fmt: skip
+    teacher_onnx = export_onnx(
+        models["rgb"], tmp_path / "teacher.onnx", 3, 64, {"label_space": "lapa"}
+    )
 
     for teacher in (teacher_pt, teacher_onnx):
-        cfg = tiny(tmp_path / teacher.suffix[1:], "mode=distill", f"distill.teacher={teacher}",
-                   "model.parser=student", "data.val_split=null", "optim.warmup_steps=0")  # fmt: skip
+        cfg = tiny(
+            tmp_path / teacher.suffix[1:],
+            "mode=distill",
+            f"distill.teacher={teacher}",
+            "model.parser=student",
+            "data.val_split=null",
+            "optim.warmup_steps=0",
+        )
         trainer = Trainer(cfg)
         labelled = next(iter(trainer.loader(0, 1)))
         photos = next(iter(trainer.loader(0, 1, trainer.unlabelled_source)))
