@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import os
 import platform
-import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from fasseg_runs import ROOT, mean_std, train_and_score, write_section
 
 from faceparse.datasets import open_dataset
 from faceparse.training.config import load_config
-from faceparse.training.evaluate import evaluate
-from faceparse.training.trainer import Trainer
 
-ROOT = Path(__file__).parents[1]
 # (row label, config, model in the checkpoint, modality it is tested on)
 ROWS = [
     ("RGB only", "rgb", "rgb", "rgb"),
@@ -38,44 +34,6 @@ ROWS = [
     ("scarce depth (10% labelled): depth parser", "scarce_depth", "depth", "depth"),
     ("scarce depth (10% labelled): translated depth", "scarce_depth", "depth", "translated"),
 ]
-
-
-def run(config_name: str, seed: int, overrides: list[str], test_samples) -> dict:
-    """Train one (config, seed) unless finished, then score each of its rows; cached as JSON."""
-    cfg = load_config(
-        ROOT / "configs" / "fasseg" / f"{config_name}.yaml",
-        [*overrides, f"seed={seed}", f"out=runs/fasseg/{config_name}-s{seed}"],
-    )
-    result_file = Path(cfg.out) / "test_scores.json"
-    if result_file.is_file():
-        cached = json.loads(result_file.read_text())
-        if cached.get("config") == cfg.to_dict():
-            return cached
-        raise SystemExit(f"{result_file}: made with another config; delete {cfg.out} to redo it")
-    resume = (Path(cfg.out) / "last.pt").is_file()
-    trainer = Trainer(cfg, resume=resume)
-    t0 = time.perf_counter()
-    trainer.fit()
-    seconds = time.perf_counter() - t0
-    scores = {"train_seconds": seconds, "config": cfg.to_dict()}
-    for _, name, model, modality in ROWS:
-        if name != config_name:
-            continue
-        s, err = evaluate(
-            test_samples,
-            modality,
-            cfg.data.size,
-            trainer.models[model],
-            trainer.models.get("translator"),
-        )
-        scores[f"{model}/{modality}"] = {**s.to_dict(), **(err.to_dict() if err else {})}
-    result_file.write_text(json.dumps(scores))
-    return scores
-
-
-def mean_std(values: list[float], digits: int = 3, scale: float = 1.0) -> str:
-    v = np.array(values) * scale
-    return f"{v.mean():.{digits}f} ± {v.std(ddof=1) if len(v) > 1 else 0:.{digits}f}"
 
 
 def main() -> None:
@@ -92,7 +50,10 @@ def main() -> None:
     results = {}
     for name in dict.fromkeys(r[1] for r in ROWS):
         for seed in args.seeds:
-            results[(name, seed)] = run(name, seed, overrides, test_samples)
+            evaluations = [(model, modality) for _, n, model, modality in ROWS if n == name]
+            results[(name, seed)] = train_and_score(
+                name, seed, overrides, test_samples, evaluations
+            )
             print(f"done {name} seed {seed}", flush=True)
 
     classes = test.space.classes[1:]
@@ -137,9 +98,7 @@ def main() -> None:
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     marker = "<!-- table written by benchmarks/fasseg_mutual.py -->"
-    text = args.out.read_text() if args.out.is_file() else f"# Results\n\n{marker}\n"
-    before = text.split(marker)[0]
-    args.out.write_text(f"{before}{marker}\n\n{stamp}\n\n{table}\n")
+    write_section(args.out, marker, f"{stamp}\n\n{table}")
     print(stamp)
 
 

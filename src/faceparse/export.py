@@ -80,7 +80,9 @@ def quantize_int8(src: str | Path, dst: str | Path, calibration: Iterable[np.nda
     dst = Path(dst)
     with tempfile.TemporaryDirectory() as tmp:
         prepared = Path(tmp) / "prepared.onnx"
-        quant_pre_process(str(src), str(prepared))
+        # symbolic shape inference fails on BiSeNet's size-from-shape resizes; ONNX's own
+        # shape inference is enough for quantisation
+        quant_pre_process(str(src), str(prepared), skip_symbolic_shape=True)
         out = Path(tmp) / "int8.onnx"
         quantize_static(
             str(prepared),
@@ -108,3 +110,16 @@ def onnx_session(path: str | Path, threads: int | None = None):
     if threads:
         opts.intra_op_num_threads = threads
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+class OnnxParser(torch.nn.Module):
+    """An exported parser behind the PyTorch call convention (logits tensor out), so evaluation
+    and distillation code takes it like any model."""
+
+    def __init__(self, path: str | Path, threads: int | None = None):
+        super().__init__()
+        self.session = onnx_session(path, threads)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.session.run(None, {"input": x.detach().cpu().float().numpy()})[0]
+        return torch.from_numpy(out).to(x.device)

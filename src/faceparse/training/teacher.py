@@ -6,7 +6,6 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -31,19 +30,12 @@ def load_teacher(path: str | Path, num_classes: int) -> Teacher:
     """A checkpoint's RGB parser (.pt) or an exported parser (.onnx with its .json)."""
     path = Path(path)
     if path.suffix == ".onnx":
-        from ..export import onnx_session
+        from ..export import OnnxParser
 
         meta_file = Path(str(path) + ".json")
         if not meta_file.is_file():
             raise FileNotFoundError(f"{meta_file}: the teacher's description is missing")
-        meta = json.loads(meta_file.read_text())
-        session = onnx_session(path)
-
-        def run_onnx(x: torch.Tensor) -> torch.Tensor:
-            out = session.run(None, {"input": x.detach().cpu().numpy().astype(np.float32)})[0]
-            return torch.from_numpy(out).to(x.device)
-
-        teacher, size = run_onnx, meta["input"][-1]
+        teacher, size = OnnxParser(path), json.loads(meta_file.read_text())["input"][-1]
     else:
         from .networks import load_trained
 
