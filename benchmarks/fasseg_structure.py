@@ -117,9 +117,10 @@ def main() -> None:
             f"| {mean_std([r['mean_fragmentation'] for r in runs], 2)} |"
         )
     consensus = "\n".join(lines)
+    command = "benchmarks/fasseg_structure.py --seeds " + " ".join(map(str, args.seeds))
+    command += "".join(f" --set {o}" for o in args.extra)
     stamp = (
-        f"Command: `.venv/bin/python benchmarks/fasseg_structure.py --seeds "
-        f"{' '.join(map(str, args.seeds))}{''.join(f' --set {o}' for o in args.extra)}`. Machine: {platform.machine()}, {os.cpu_count()} "
+        f"Command: `.venv/bin/python {command}`. Machine: {platform.machine()}, {os.cpu_count()} "
         f"cores, CPU only, torch {torch.__version__}. Date: {datetime.date.today()}. Every run: "
         "FASSEG V2 + V3 train, 150 steps × batch 8 at 192², from scratch (students: seed "
         f"{seed}; consensus: mean ± std over seeds {args.seeds}); test: V2 test (50 images) at "
