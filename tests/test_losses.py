@@ -123,3 +123,22 @@ def test_contextual_loss_sees_where_a_mistake_is():
     logits = perfect.clone()
     logits[0, :, 0:2, 0:2] = torch.tensor([-30.0, 30.0]).view(2, 1, 1)
     assert contextual_loss(logits, ignored).item() == pytest.approx(0.0, abs=1e-4)
+
+
+def test_mutual_kl_ramps_in_linearly():
+    from faceparse.losses import MutualKLLoss
+
+    logits, partner = torch.zeros(1, 2, 1, 1), torch.tensor([math.log(3.0), 0.0]).view(1, 2, 1, 1)
+    full = mutual_kl(logits, partner).item()
+    ramped = MutualKLLoss(rampup_steps=100)
+    at = {
+        s: ramped(
+            ParserOutputs(logits, torch.zeros(1, 1, 1, dtype=torch.long), partner=partner, step=s)
+        ).item()
+        for s in (0, 25, 100, 500)
+    }
+    assert (
+        at[0] == 0.0
+        and at[25] == pytest.approx(full / 4)
+        and at[100] == at[500] == (pytest.approx(full))
+    )

@@ -21,6 +21,7 @@ class ParserOutputs:
     labels: torch.Tensor  # B×H×W long, IGNORE_INDEX where unlabelled
     aux: Sequence[torch.Tensor] = field(default_factory=list)  # auxiliary heads' logits
     partner: torch.Tensor | None = None  # the other modality's logits (mutual learning)
+    step: int = 0  # the training step, for terms whose weight follows a schedule
 
     @property
     def valid(self) -> torch.Tensor:

@@ -26,10 +26,16 @@ def mutual_kl(
 
 
 class MutualKLLoss:
-    def __init__(self, temperature: float = 1.0):
+    """`rampup_steps` > 0 scales the term linearly from 0 to 1 over that many steps: early on
+    both partners are untrained, and a full-weight pull towards each other drives them to the
+    majority classes before either learns the small ones (docs/RESULTS.md)."""
+
+    def __init__(self, temperature: float = 1.0, rampup_steps: int = 0):
         self.temperature = temperature
+        self.rampup_steps = rampup_steps
 
     def __call__(self, out: ParserOutputs) -> torch.Tensor:
         if out.partner is None:
             return out.logits.sum() * 0.0  # no partner in this mode
-        return mutual_kl(out.logits, out.partner, self.temperature)
+        ramp = min(1.0, out.step / self.rampup_steps) if self.rampup_steps > 0 else 1.0
+        return ramp * mutual_kl(out.logits, out.partner, self.temperature)

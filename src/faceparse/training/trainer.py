@@ -201,7 +201,8 @@ class Trainer:
         cfg, m = self.config, self.train_models
         for model in m.values():
             model.train()
-        lr = self.lr_at(self.step)
+        step = self.step
+        lr = self.lr_at(step)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         b = self._to_device(batch)
@@ -231,13 +232,17 @@ class Trainer:
             parts["distill/kl"] = float(kl.detach())
         if rgb_logits is not None:
             partner = depth_logits[:n] if depth_logits is not None else None
-            loss, p = self.loss(ParserOutputs(rgb_logits, b["label"], rgb_aux, partner))
+            loss, p = self.loss(ParserOutputs(rgb_logits, b["label"], rgb_aux, partner, step))
             total = total + loss
             parts.update({f"rgb/{k}": v for k, v in p.items()})
         if depth_logits is not None:
             loss, p = self.loss(
                 ParserOutputs(
-                    depth_logits[:n], b["depth_label"], [a[:n] for a in depth_aux], rgb_logits
+                    depth_logits[:n],
+                    b["depth_label"],
+                    [a[:n] for a in depth_aux],
+                    rgb_logits,
+                    step,
                 )
             )
             total = total + loss
@@ -245,7 +250,9 @@ class Trainer:
         if fake is not None:
             t = cfg.translation
             loss, p = self.loss(
-                ParserOutputs(depth_logits[n:], b["label"], [a[n:] for a in depth_aux], rgb_logits)
+                ParserOutputs(
+                    depth_logits[n:], b["label"], [a[n:] for a in depth_aux], rgb_logits, step
+                )
             )
             l1 = translation_l1(fake, b["depth"])
             total = total + t.translated_weight * loss + t.l1_weight * l1
