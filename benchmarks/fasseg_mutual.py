@@ -28,6 +28,8 @@ ROWS = [
     ("depth only", "depth", "depth", "depth"),
     ("mutual: RGB parser", "mutual", "rgb", "rgb"),
     ("mutual: depth parser", "mutual", "depth", "depth"),
+    ("mutual, KL ramped in over 100 steps: RGB parser", "mutual_rampup", "rgb", "rgb"),
+    ("mutual, KL ramped in over 100 steps: depth parser", "mutual_rampup", "depth", "depth"),
     ("mutual-translate: RGB parser", "mutual_translate", "rgb", "rgb"),
     ("mutual-translate: depth parser", "mutual_translate", "depth", "depth"),
     ("mutual-translate: translated depth", "mutual_translate", "depth", "translated"),
