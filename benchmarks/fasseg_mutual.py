@@ -30,6 +30,13 @@ ROWS = [
     ("mutual: depth parser", "mutual", "depth", "depth"),
     ("mutual, KL ramped in over 100 steps: RGB parser", "mutual_rampup", "rgb", "rgb"),
     ("mutual, KL ramped in over 100 steps: depth parser", "mutual_rampup", "depth", "depth"),
+    ("mutual, KL only where the partner is right: RGB parser", "mutual_correct", "rgb", "rgb"),
+    (
+        "mutual, KL only where the partner is right: depth parser",
+        "mutual_correct",
+        "depth",
+        "depth",
+    ),
     ("mutual-translate: RGB parser", "mutual_translate", "rgb", "rgb"),
     ("mutual-translate: depth parser", "mutual_translate", "depth", "depth"),
     ("mutual-translate: translated depth", "mutual_translate", "depth", "translated"),

@@ -142,3 +142,18 @@ def test_mutual_kl_ramps_in_linearly():
         and at[25] == pytest.approx(full / 4)
         and at[100] == at[500] == (pytest.approx(full))
     )
+
+
+def test_mutual_kl_can_skip_pixels_where_the_partner_is_wrong():
+    from faceparse.losses import MutualKLLoss
+
+    logits = torch.zeros(1, 2, 1, 3)  # uniform student
+    partner = torch.tensor([[5.0, 5.0, -5.0], [-5.0, -5.0, 5.0]]).view(1, 2, 1, 3)  # 0, 0, 1
+    labels = torch.tensor([[[0, 1, IGNORE_INDEX]]])  # partner right, wrong, unlabelled
+    per_pixel = [
+        mutual_kl(logits[..., i : i + 1], partner[..., i : i + 1]).item() for i in range(3)
+    ]
+    out = ParserOutputs(logits, labels, partner=partner)
+    assert MutualKLLoss()(out).item() == pytest.approx(sum(per_pixel) / 3, 1e-5)
+    only_right = MutualKLLoss(partner_correct_only=True)(out).item()
+    assert only_right == pytest.approx((per_pixel[0] + per_pixel[2]) / 2, 1e-5)

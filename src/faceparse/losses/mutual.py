@@ -17,25 +17,38 @@ from .base import ParserOutputs
 
 
 def mutual_kl(
-    logits: torch.Tensor, partner: torch.Tensor, temperature: float = 1.0
+    logits: torch.Tensor,
+    partner: torch.Tensor,
+    temperature: float = 1.0,
+    mask: torch.Tensor | None = None,
 ) -> torch.Tensor:
+    """`mask` (B×H×W bool): the pixels that count; all when None."""
     log_p = F.log_softmax(logits.float() / temperature, dim=1)
     log_q = F.log_softmax(partner.detach().float() / temperature, dim=1)
     kl = (log_q.exp() * (log_q - log_p)).sum(1)
+    if mask is not None:
+        return (kl * mask).sum() / mask.sum().clamp_min(1) * temperature**2
     return kl.mean() * temperature**2
 
 
 class MutualKLLoss:
-    """`rampup_steps` > 0 scales the term linearly from 0 to 1 over that many steps: early on
-    both partners are untrained, and a full-weight pull towards each other drives them to the
-    majority classes before either learns the small ones (docs/RESULTS.md)."""
+    """`rampup_steps` > 0 scales the term linearly from 0 to 1 over that many steps.
+    `partner_correct_only` drops labelled pixels where the partner's argmax is wrong (unlabelled
+    pixels still count): a depth parser cannot see eyes in our depth maps, and without this it
+    teaches the RGB parser that eyes are skin (docs/RESULTS.md)."""
 
-    def __init__(self, temperature: float = 1.0, rampup_steps: int = 0):
+    def __init__(
+        self, temperature: float = 1.0, rampup_steps: int = 0, partner_correct_only: bool = False
+    ):
         self.temperature = temperature
         self.rampup_steps = rampup_steps
+        self.partner_correct_only = partner_correct_only
 
     def __call__(self, out: ParserOutputs) -> torch.Tensor:
         if out.partner is None:
             return out.logits.sum() * 0.0  # no partner in this mode
         ramp = min(1.0, out.step / self.rampup_steps) if self.rampup_steps > 0 else 1.0
-        return ramp * mutual_kl(out.logits, out.partner, self.temperature)
+        mask = None
+        if self.partner_correct_only:  # learn from the partner only where it is right
+            mask = (out.partner.argmax(1) == out.labels) | ~out.valid
+        return ramp * mutual_kl(out.logits, out.partner, self.temperature, mask)
