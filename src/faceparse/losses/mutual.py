@@ -34,8 +34,9 @@ def mutual_kl(
 class MutualKLLoss:
     """`rampup_steps` > 0 scales the term linearly from 0 to 1 over that many steps.
     `partner_correct_only` drops labelled pixels where the partner's argmax is wrong (unlabelled
-    pixels still count): a depth parser cannot see eyes in our depth maps, and without this it
-    teaches the RGB parser that eyes are skin (docs/RESULTS.md)."""
+    pixels still count), so a partner blind to a class (a depth parser to eyes, which our depth
+    maps do not show) cannot teach its mistake. Neither option rescued the short FASSEG runs in
+    docs/RESULTS.md; both are there to be tried at a real budget."""
 
     def __init__(
         self, temperature: float = 1.0, rampup_steps: int = 0, partner_correct_only: bool = False
