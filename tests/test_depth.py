@@ -157,6 +157,10 @@ def test_import_ict_from_a_tiny_release(tmp_path):
 
     res = CliRunner().invoke(app, ["depth", "import-ict", str(model), "-o", str(tmp_path / "x")])
     assert res.exit_code == 1 and "expected ≥ 11248" in res.output
+    (model / "vertex_indices.json").write_text("{}")
+    with pytest.raises(ModelFileError, match="no readable 'idx_to_landmark_verts'"):
+        import_ict(model, tmp_path / "head.npz", face_vertices=4, head_vertices=5)
+    (model / "vertex_indices.json").write_text(json.dumps({"idx_to_landmark_verts": [0, 2]}))
     _write_obj(model / "identity001.obj", neutral[:4], faces[:1])
     with pytest.raises(ModelFileError, match="identity001.obj: 4 vertices"):
         import_ict(model, tmp_path / "head.npz", face_vertices=4, head_vertices=5)

@@ -81,3 +81,25 @@ def test_export_refuses_a_network_the_checkpoint_lacks(student_checkpoint, tmp_p
         ],
     )
     assert res.exit_code == 1 and "has no depth network" in res.output
+
+
+def test_int8_calibration_skips_an_unreadable_photo(student_checkpoint, tmp_path):
+    from PIL import Image
+
+    photos = tmp_path / "calib"
+    photos.mkdir()
+    Image.fromarray(np.full((80, 80, 3), 120, np.uint8)).save(photos / "a.png")
+    (photos / "b.png").write_bytes(b"broken")
+    args = [
+        "export",
+        str(student_checkpoint),
+        "--onnx",
+        str(tmp_path / "m.onnx"),
+        "--int8",
+        "--calibration",
+        str(photos),
+    ]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "skipped" in res.output and "b.png" in res.output
+    assert (tmp_path / "m.int8.onnx").is_file()

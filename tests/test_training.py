@@ -206,3 +206,42 @@ def test_distillation_from_a_checkpoint_and_from_onnx(tmp_path):
         assert last["loss"] < first["loss"]
     with pytest.raises(ValueError, match="needs distill.teacher"):
         Trainer(tiny(tmp_path / "none", "mode=distill"))
+
+
+def test_distillation_skips_and_records_a_damaged_photo(tmp_path):
+    from PIL import Image
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for face in synthetic_dataset(2, seed=3, size=64, space="lapa"):
+        Image.fromarray(face.image).save(photos / f"{face.name}.png")
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8 not a jpeg")
+    cfg = tiny(
+        tmp_path,
+        "mode=distill",
+        f"distill.unlabelled={photos}",
+        "model.parser=student",
+        "data.val_split=null",
+    )
+    trainer = Trainer(cfg, teacher=lambda x: torch.zeros(x.shape[0], 11, *x.shape[2:]))
+    assert len(trainer.unlabelled_source) == 2
+    logged = [json.loads(x) for x in (Path(cfg.out) / "metrics.jsonl").read_text().splitlines()]
+    assert any("broken.jpg" in r.get("skipped", "") for r in logged)
+
+
+def test_bad_checkpoints_configs_and_teachers_are_named(tmp_path):
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    res = CliRunner().invoke(app, ["eval", str(bad), "-d", "folder", "--root", str(tmp_path)])
+    assert res.exit_code == 1 and "bad.pt: not a readable checkpoint" in " ".join(
+        res.output.split()
+    )
+    listed = tmp_path / "list.yaml"
+    listed.write_text("- mode: rgb\n")
+    with pytest.raises(ValueError, match="list.yaml: a training config is a YAML mapping"):
+        load_config(listed)
+    from faceparse.training.teacher import load_teacher
+
+    (tmp_path / "t.onnx").write_bytes(b"")
+    with pytest.raises(FileNotFoundError, match=r"t.onnx.json: the teacher's description"):
+        load_teacher(tmp_path / "t.onnx", 11)

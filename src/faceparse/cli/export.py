@@ -19,10 +19,18 @@ NETWORKS = ("rgb", "depth", "translator")
 
 
 def calibration_batches(folder: Path | None, in_channels: int, size: int, count: int = 32):
-    """Inputs for int8 calibration: photos (or depth maps) from `folder`, else generated faces."""
+    """Inputs for int8 calibration: photos (or depth maps) from `folder`, else generated faces.
+    Unreadable files are reported and skipped."""
     if folder is not None:
-        arrays = [(read_rgb if in_channels == 3 else read_gray)(p) for p in list_images(folder)]
-        arrays = arrays[:count]
+        read = read_rgb if in_channels == 3 else read_gray
+        arrays = []
+        for path in list_images(folder)[:count]:
+            try:
+                arrays.append(read(path))
+            except DataError as e:
+                console.print(f"[yellow]skipped[/] {e}")
+        if not arrays:
+            raise DataError(folder, "missing", "no readable calibration images")
     else:
         faces = synthetic_dataset(count, seed=123, size=size)
         arrays = [f.image if in_channels == 3 else f.depth for f in faces]

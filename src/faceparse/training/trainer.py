@@ -132,6 +132,8 @@ class Trainer:
             teacher = load_teacher(d.teacher, self.space.num_classes)
         if d.unlabelled is not None:
             photos = UnlabelledPhotos(d.unlabelled, self.space)
+            for reason in photos.skipped:
+                self.log({"split": "unlabelled", "skipped": reason})
         elif self.config.data.dataset == "synthetic":
             faces = synthetic_dataset(
                 self.config.data.synthetic_count,
