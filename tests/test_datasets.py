@@ -139,3 +139,17 @@ def test_real_fasseg(fasseg_root):
     # skin is the largest class of a frontal face crop, eyes the smallest
     frac = dict(zip(ids.tolist(), counts / counts.sum(), strict=True))
     assert frac[2] > 0.25 and frac[3] < 0.02
+
+
+def test_samples_without_depth_can_be_left_out(tmp_path):
+    from faceparse.datasets import open_dataset, write_folder_dataset
+    from faceparse.datasets.synthetic import synthetic_dataset
+
+    root = write_folder_dataset(tmp_path, {"all": synthetic_dataset(3, size=32, space="lapa")})
+    (root / "depth" / "face0001.png").unlink()  # as `depth make` leaves a photo without a face
+    ds = open_dataset("folder", root, "all", depth=root)
+    assert ds.drop_samples_without_depth() == ["face0001"]
+    assert ds.names == ["face0000", "face0002"] and ds[1].depth is not None
+    plain = [f.with_arrays(depth=None) for f in synthetic_dataset(2, size=32, space="lapa")]
+    no_depth = write_folder_dataset(tmp_path / "plain", {"all": plain})
+    assert open_dataset("folder", no_depth, "all").drop_samples_without_depth() == []

@@ -47,11 +47,11 @@ def _median_seconds(run: Callable[[], object], repeats: int, warmup: int) -> flo
     return statistics.median(times)
 
 
-def build_network(name: str, num_classes: int = 11) -> tuple[torch.nn.Module, int]:
-    """(model in eval mode, input channels) for a bench row name."""
+def build_network(name: str, num_classes: int = 11) -> torch.nn.Module:
+    """The RGB-input network of a bench row, in eval mode."""
     if name == "translator":
-        return UNetTranslator(3, 1, 32).eval(), 3
-    return build_parser(name, num_classes, 3).eval(), 3
+        return UNetTranslator(3, 1, 32).eval()
+    return build_parser(name, num_classes, 3).eval()
 
 
 def bench(
@@ -65,7 +65,7 @@ def bench(
     threads = torch.get_num_threads()
     rows = []
     for name in networks:
-        model, channels = build_network(name)
+        model, channels = build_network(name), 3
         with tempfile.TemporaryDirectory() as tmp:
             onnx_files = {}
             if any(b.startswith("onnxruntime") for b in backends):

@@ -19,15 +19,6 @@ from .imageio import atomic_open, write_text_atomic
 OPSET = 17
 
 
-class _LogitsOnly(torch.nn.Module):
-    def __init__(self, model: torch.nn.Module):
-        super().__init__()
-        self.model = model
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x)
-
-
 def export_onnx(
     model: torch.nn.Module,
     path: str | Path,
@@ -38,7 +29,7 @@ def export_onnx(
 ) -> Path:
     """Write `model` (eval mode, fp32) as ONNX with a dynamic batch axis, atomically."""
     path = Path(path)
-    model = _LogitsOnly(model).eval().float()
+    model = model.eval().float()  # parsers return logits only unless asked for aux heads
     example = torch.zeros(1, in_channels, size, size)
     with tempfile.TemporaryDirectory() as tmp:
         tmp_file = Path(tmp) / "model.onnx"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
@@ -86,7 +87,5 @@ def eval_command(
         record.update(errors.to_dict())
     print(report)
     if out is not None:
-        import json
-
         write_text_atomic(out / "scores.md", report)
         write_text_atomic(out / "scores.json", json.dumps(record, indent=2))

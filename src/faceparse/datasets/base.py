@@ -122,6 +122,16 @@ class FaceDataset(Sequence[Sample]):
         path = self.depth.path(record.name)
         return self.fit_to_label(read_gray(path), label_shape, path, cv2.INTER_NEAREST)
 
+    def drop_samples_without_depth(self) -> list[str]:
+        """Leave out samples whose depth map is missing (`faceparse depth make` writes none for
+        photos without a face); returns their names."""
+        if self.depth is None:
+            return []
+        keep = [r for r in self.records if self.depth.path(r.name).is_file()]
+        dropped = [r.name for r in self.records if r not in keep]
+        self.records = keep
+        return dropped
+
     @classmethod
     def check_splits(cls, root: Path) -> tuple[str, ...]:
         """The splits `faceparse data check` looks at when none is named."""

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import yaml
 from torch.nn.parallel import DistributedDataParallel
 
 from ..datasets import open_dataset
@@ -59,10 +60,8 @@ def open_training_source(config: TrainConfig, split: str):
     if d.root is None:
         raise ValueError(f"data.root is needed for dataset {d.dataset!r}")
     ds = open_dataset(d.dataset, d.root, split, depth=d.depth, **d.options)
-    if ds.depth is not None:
-        # `depth make` writes nothing for images without a face: leave those out of every mode,
-        # so runs with and without depth see the same images.
-        ds.records = [r for r in ds.records if ds.depth.path(r.name).is_file()]
+    # in every mode, so runs with and without depth see the same images
+    ds.drop_samples_without_depth()
     return ds
 
 
@@ -338,8 +337,6 @@ class Trainer:
         if self.dist.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
             with atomic_open(self.out / "config.yaml", "w") as f:
-                import yaml
-
                 yaml.safe_dump(cfg.to_dict(), f, sort_keys=False)
         steps = range(self.step, cfg.optim.steps)
         batches = self.loader(self.step, cfg.optim.steps)
