@@ -39,6 +39,8 @@ def _open(path: str | os.PathLike) -> Image.Image:
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "missing", "file not found")
+    if path.stat().st_size == 0:
+        raise DataError(path, "unreadable", "empty file (0 bytes)")
     try:
         im = Image.open(path)
         im.load()  # decode now, so a truncated file fails here and not later

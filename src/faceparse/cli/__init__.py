@@ -9,6 +9,7 @@ from .data import data_app
 from .depth import depth_app
 from .export import export_command
 from .labels import labels_command
+from .parse import parse_command
 from .train import eval_command, train_command
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 app.add_typer(depth_app, name="depth")
+app.command("parse")(parse_command)
 app.command("labels")(labels_command)
 app.command("train")(train_command)
 app.command("eval")(eval_command)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import track
+from rich.progress import Progress, track
 from rich.table import Table
 
 from ..data_check import CheckReport, check_dataset
@@ -156,3 +156,34 @@ def demo(
     write_samples_montage(ds, out / "montage.png", num=4, seed=seed)
     console.print(f"dataset: {out / 'dataset'}\nmontage: {out / 'montage.png'}")
     raise typer.Exit(0 if report.healthy else 1)
+
+
+@data_app.command("pseudo-label")
+def pseudo_label(
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for crops, labels and lists."),
+    teacher: Path = typer.Option(..., help="Skin/clothes/hair ONNX segmenter."),
+    celeb1k: Path | None = typer.Option(None, help="Celeb1k root (train/, val/ with hair masks)."),
+    fasseg: Path | None = typer.Option(None, help="FASSEG root; its train split joins training."),
+    fasseg_subsets: str = typer.Option("V2,V3", help="FASSEG subsets for training."),
+    size: int = typer.Option(256, help="Crop side in pixels."),
+) -> None:
+    """Aligned face crops with LaPa pseudo labels (face mesh + teacher, corrected by ground
+    truth): the training data of the default parsers (docs/MODELS.md). Resumes."""
+    from itertools import chain
+
+    from ..parsing.pseudo_labels import celeb1k_sources, fasseg_sources, make_training_crops
+
+    if celeb1k is None and fasseg is None:
+        raise typer.BadParameter("give --celeb1k, --fasseg or both")
+    sources = []
+    if celeb1k is not None:
+        sources.append(celeb1k_sources(celeb1k))
+    if fasseg is not None:
+        subsets = tuple(s.strip() for s in fasseg_subsets.split(",") if s.strip())
+        sources.append(fasseg_sources(fasseg, subsets))
+    with Progress(console=console) as bar:
+        task = bar.add_task("crops", total=None)
+        counts = make_training_crops(
+            chain(*sources), out, teacher, size, progress=lambda: bar.advance(task)
+        )
+    console.print(f"{out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

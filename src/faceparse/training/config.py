@@ -8,6 +8,10 @@ Modes:
   and end to end through the depth parser, which also learns from translated depth.
 * `distill` — semi-supervised distillation into an RGB parser (the student, `model.parser`):
   parser losses on labelled images plus KL towards a teacher's predictions on unlabelled photos.
+* `occlusion-distill` — occlusion-robust distillation (Tiwari et al. WACV 2022): the teacher sees
+  the clean crop, the student `distill.copies` occluded copies of it; the student matches the
+  teacher on each copy's visible pixels, and the copies agree with each other where all of them
+  see the face (`distill.consistency_weight`).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 import yaml
 
-MODES = ("rgb", "depth", "mutual", "mutual-translate", "distill")
+MODES = ("rgb", "depth", "mutual", "mutual-translate", "distill", "occlusion-distill")
 
 
 @dataclass
@@ -35,6 +39,9 @@ class DataConfig:
     # depth parser (chosen once by the seed); the rest teach it through translation and KL.
     depth_label_fraction: float = 1.0
     synthetic_count: int = 16  # images, when dataset is "synthetic"
+    # Probability that a training crop gets a synthetic occluder (faceparse.occlusion); the
+    # pixels it covers are labelled background (they are not face).
+    occlusion: float = 0.0
     num_workers: int = 0
 
 
@@ -61,6 +68,8 @@ class DistillConfig:
     unlabelled: str | None = None  # folder of photos; None with dataset synthetic = generated
     weight: float = 1.0
     temperature: float = 2.0
+    copies: int = 2  # occlusion-distill: occluded copies of each crop the student sees
+    consistency_weight: float = 1.0  # occlusion-distill: agreement between the copies
 
 
 @dataclass
@@ -100,6 +109,10 @@ class TrainConfig:
             raise ValueError(f"data.size must be a multiple of 32, got {self.data.size}")
         if self.precision not in ("auto", "fp32", "bf16"):
             raise ValueError(f"precision is auto, fp32 or bf16, got {self.precision!r}")
+        if not 0 <= self.data.occlusion <= 1:
+            raise ValueError("data.occlusion is a probability in [0, 1]")
+        if self.distill.copies < 1:
+            raise ValueError("distill.copies must be at least 1")
         if not 0 < self.data.depth_label_fraction <= 1:
             raise ValueError("data.depth_label_fraction must be in (0, 1]")
 
@@ -112,7 +125,7 @@ class TrainConfig:
 
     @property
     def uses_depth(self) -> bool:
-        return self.mode not in ("rgb", "distill")
+        return self.mode not in ("rgb", "distill", "occlusion-distill")
 
 
 def _build(cls, values: dict, where: str):

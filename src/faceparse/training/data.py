@@ -17,6 +17,7 @@ from ..datasets import Sample
 from ..datasets.base import list_images
 from ..imageio import DataError, read_rgb
 from ..labels import IGNORE_INDEX, LabelSpace
+from ..occlusion import occlude
 from ..transforms import training_transform
 
 MEAN = np.array([0.485, 0.456, 0.406], np.float32) * 255
@@ -51,8 +52,15 @@ class AugmentedFaces(torch.utils.data.Dataset):
         seed: int,
         depth_labelled: np.ndarray,
         with_depth: bool,
+        occlusion: float = 0.0,
+        occluded_copies: int = 0,
     ):
+        """`occlusion`: probability of an occluder on the crop (covered pixels -> background).
+        `occluded_copies` > 0 adds `occluded` (K×3×H×W) and `visible` (K×H×W) for
+        occlusion-robust distillation, keeping `rgb` clean."""
         self.source = source
+        self.occlusion = occlusion
+        self.occluded_copies = occluded_copies
         self.transform = training_transform(size)
         self.seed = seed
         self.depth_labelled = depth_labelled
@@ -67,11 +75,26 @@ class AugmentedFaces(torch.utils.data.Dataset):
         if self.with_depth and sample.depth is None:
             raise ValueError(f"{sample.name}: this mode needs depth; set data.depth")
         sample = self.transform(sample, np.random.default_rng([self.seed, epoch, index]))
+        # A stream of its own, so switching occlusion on leaves the geometric augmentation as is.
+        occ_rng = np.random.default_rng([self.seed, epoch, index, 1])
+        extra = {}
+        if self.occluded_copies:
+            copies = [occlude(sample.image, occ_rng) for _ in range(self.occluded_copies)]
+            extra["occluded"] = torch.stack([rgb_tensor(im) for im, _ in copies])
+            extra["visible"] = torch.from_numpy(np.stack([~c for _, c in copies]))
+        elif self.occlusion and occ_rng.random() < self.occlusion:
+            image, covered = occlude(sample.image, occ_rng)
+            label = (
+                None
+                if sample.label is None
+                else np.where(covered, 0, sample.label).astype(np.uint8)
+            )
+            sample = sample.with_arrays(image=image, label=label)
         if sample.label is None:  # unlabelled photos (distillation)
             label = torch.full(sample.image.shape[:2], IGNORE_INDEX, dtype=torch.int64)
         else:
             label = torch.from_numpy(sample.label.astype(np.int64))
-        out = {"rgb": rgb_tensor(sample.image), "label": label}
+        out = {"rgb": rgb_tensor(sample.image), "label": label, **extra}
         if self.with_depth:
             out["depth"] = depth_tensor(sample.depth)
             out["depth_label"] = (

@@ -86,6 +86,8 @@ class Trainer:
         self.teacher, self.unlabelled_source = None, None
         if config.mode == "distill":
             self.teacher, self.unlabelled_source = self._distillation_inputs(teacher)
+        elif config.mode == "occlusion-distill":
+            self.teacher = teacher or self._load_teacher()
         # Measured on the 2-core CPU (docs/RESULTS.md): bf16 autocast makes *training* ~10×
         # slower there (no native bf16 matmul), so "auto" is fp16 AMP on CUDA and fp32 on CPU.
         self.autocast_dtype = {
@@ -123,12 +125,16 @@ class Trainer:
             for name, m in self.models.items()
         }
 
+    def _load_teacher(self) -> Teacher:
+        if self.config.distill.teacher is None:
+            raise ValueError(
+                f"mode {self.config.mode} needs distill.teacher (a .pt or .onnx parser)"
+            )
+        return load_teacher(self.config.distill.teacher, self.space.num_classes)
+
     def _distillation_inputs(self, teacher: Teacher | None):
         d = self.config.distill
-        if teacher is None:
-            if d.teacher is None:
-                raise ValueError("mode distill needs distill.teacher (a .pt or .onnx parser)")
-            teacher = load_teacher(d.teacher, self.space.num_classes)
+        teacher = teacher or self._load_teacher()
         if d.unlabelled is not None:
             photos = UnlabelledPhotos(d.unlabelled, self.space)
             for reason in photos.skipped:
@@ -212,7 +218,10 @@ class Trainer:
         with self.autocast():
             rgb_logits = rgb_aux = depth_logits = depth_aux = fake = None
             n = b["label"].shape[0]
-            if unlabelled is not None:  # distill: one student forward over both batches
+            if "occluded" in b:  # occlusion-distill: the student sees only occluded copies
+                copies = b["occluded"].flatten(0, 1)
+                rgb_logits, rgb_aux = m["rgb"](copies, with_aux=True)
+            elif unlabelled is not None:  # distill: one student forward over both batches
                 photos = self._to_device(unlabelled)["rgb"]
                 logits, aux = m["rgb"](torch.cat([b["rgb"], photos]), with_aux=True)
                 rgb_logits, rgb_aux, student_u = logits[:n], [a[:n] for a in aux], logits[n:]
@@ -231,9 +240,16 @@ class Trainer:
             kl = mutual_kl(student_u, target, d.temperature)
             total = total + d.weight * kl
             parts["distill/kl"] = float(kl.detach())
+        labels = b["label"]
+        if "occluded" in b:
+            kl, consistency, labels = self._occlusion_terms(b, rgb_logits)
+            d = cfg.distill
+            total = total + d.weight * kl + d.consistency_weight * consistency
+            parts["distill/kl"] = float(kl.detach())
+            parts["distill/consistency"] = float(consistency.detach())
         if rgb_logits is not None:
             partner = depth_logits[:n] if depth_logits is not None else None
-            loss, p = self.loss(ParserOutputs(rgb_logits, b["label"], rgb_aux, partner, step))
+            loss, p = self.loss(ParserOutputs(rgb_logits, labels, rgb_aux, partner, step))
             total = total + loss
             parts.update({f"rgb/{k}": v for k, v in p.items()})
         if depth_logits is not None:
@@ -273,6 +289,26 @@ class Trainer:
         parts["loss"] = float(total.detach())
         return parts
 
+    def _occlusion_terms(self, b: dict, logits: torch.Tensor):
+        """(KL to the clean-view teacher on visible pixels, agreement between the copies where
+        all see the face, labels per copy with occluded pixels as background)."""
+        d = self.config.distill
+        n, k = b["visible"].shape[:2]
+        visible = b["visible"].flatten(0, 1)
+        with torch.no_grad():
+            target = self.teacher(b["rgb"].float().contiguous())
+        target = target.repeat_interleave(k, 0)
+        kl = mutual_kl(logits, target, d.temperature, visible)
+        consistency = logits.new_zeros(())
+        if k > 1:
+            probs = logits.float().softmax(1).unflatten(0, (n, k))
+            mean = probs.mean(1, keepdim=True).expand_as(probs).flatten(0, 1).detach()
+            seen_by_all = b["visible"].all(1, keepdim=True).expand(n, k, *visible.shape[1:])
+            consistency = mutual_kl(logits, mean.clamp_min(1e-8).log(), 1.0,
+                                    seen_by_all.flatten(0, 1))  # fmt: skip
+        labels = b["label"].repeat_interleave(k, 0).masked_fill(~visible, 0)
+        return kl, consistency, labels
+
     def _discriminator_step(self, rgb, real, fake) -> float:
         d = self.train_models["discriminator"]
         for group in self.disc_optimizer.param_groups:
@@ -295,6 +331,10 @@ class Trainer:
             cfg.seed,
             self.depth_labelled,
             with_depth=cfg.uses_depth,
+            occlusion=cfg.data.occlusion if source is None else 0.0,
+            occluded_copies=(
+                cfg.distill.copies if cfg.mode == "occlusion-distill" and source is None else 0
+            ),
         )
         sampler = StepBatches(
             len(data),

@@ -1,0 +1,80 @@
+"""`faceparse parse`: label every face in photos and videos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+console = Console(stderr=True)
+
+
+def parse_command(
+    inputs: list[str] = typer.Argument(..., help="Images, videos, folders or glob patterns."),
+    out: Path = typer.Option(Path("parsed"), "--out", "-o", help="Output folder."),
+    model: str = typer.Option(
+        "default",
+        help="default (shipped parsers), landmarks (face-mesh geometry, no training), or a "
+        ".safetensors / training checkpoint .pt file.",
+    ),
+    depth_model: Path | None = typer.Option(
+        None, help="Depth parser (.safetensors/.pt) to use with --depth; default: the shipped one."
+    ),
+    teacher: Path | None = typer.Option(
+        None, help="--model landmarks: skin/clothes/hair ONNX segmenter for hair and outer skin."
+    ),
+    space: str = typer.Option("lapa", help="Label space of the output: lapa, helen or fasseg."),
+    detect: bool = typer.Option(True, help="--no-detect: inputs are already face crops."),
+    depth: str | None = typer.Option(
+        None, help="auto (render from the photo), a depth PNG, or a folder of <stem>.png."
+    ),
+    masks: bool = typer.Option(False, help="Also write one PNG mask per class."),
+    frames: bool = typer.Option(False, help="Videos: also write a label PNG per frame."),
+    frame_step: int = typer.Option(1, min=1, help="Videos: parse every n-th frame."),
+    max_side: int = typer.Option(2048, min=64, help="Parse larger photos at this longest side."),
+    overwrite: bool = typer.Option(False, help="Redo inputs already parsed in --out."),
+) -> None:
+    """Detect every face, parse it and paste the labels back at full resolution. Writes per
+    input <stem>.labels.png (class ids), <stem>.overlay.png and <stem>.json (faces, boxes,
+    per-class areas); videos give <stem>.overlay.mp4. Inputs that fail are listed in
+    report.json and the rest go on; a rerun skips what is done."""
+    from ..parsing import FaceParser, ParseOptions
+    from ..parsing.job import ParseJobOptions, run_parse_job
+
+    options = ParseOptions(detect=detect, max_side=max_side)
+    try:
+        if model == "default":
+            if depth_model is not None:
+                from ..parsing.face_parser import DEFAULT_RGB
+                from ..parsing.weights import shipped
+
+                parser = FaceParser.from_files(
+                    shipped(DEFAULT_RGB), depth_model, options=options, space=space
+                )
+            else:
+                parser = FaceParser.default(options=options, space=space)
+        elif model == "landmarks":
+            parser = FaceParser.landmarks(teacher, options=options, space=space)
+        else:
+            parser = FaceParser.from_files(model, depth_model, options=options, space=space)
+    except (OSError, ValueError, KeyError) as e:
+        raise typer.BadParameter(str(e)) from None
+    job = ParseJobOptions(out, masks, depth, frames, frame_step, overwrite)
+    with Progress(console=console, transient=True) as bar:
+        task = bar.add_task("parse", total=None)
+
+        def step(name: str) -> None:
+            bar.update(task, advance=1, description=name)
+
+        report = run_parse_job(parser, inputs, job, progress=step)
+    for entry in report["inputs"]:
+        if entry["status"] in ("failed", "no_face"):
+            console.print(
+                f"[yellow]{entry['status']}[/] {entry['input']}: {entry.get('reason', '')}"
+            )
+    counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items())
+    console.print(f"{out}: {counts} (report.json)")
+    if not report["counts"].get("ok") and not report["counts"].get("done_before"):
+        raise typer.Exit(1)

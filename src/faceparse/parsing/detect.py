@@ -1,0 +1,69 @@
+"""Face detection with MediaPipe (0.10.21 ships both detector models in its wheel)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging is noise for users
+
+# MediaPipe's keypoint order.
+KEYPOINTS = ("right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear")
+
+
+@dataclass(frozen=True)
+class Face:
+    """A detected face in image pixels: box (x0, y0, x1, y1), score and six keypoints (x, y) in
+    MediaPipe's order (`KEYPOINTS`; right/left are the subject's)."""
+
+    box: tuple[float, float, float, float]
+    score: float
+    keypoints: np.ndarray  # (6, 2)
+
+    def to_dict(self) -> dict:
+        points = zip(KEYPOINTS, self.keypoints.round(1).tolist(), strict=True)
+        return {
+            "box": [round(v, 1) for v in self.box],
+            "score": round(self.score, 3),
+            "keypoints": dict(points),
+        }
+
+    def scaled(self, factor: float) -> Face:
+        return Face(tuple(v * factor for v in self.box), self.score, self.keypoints * factor)
+
+
+class FaceDetector:
+    """`FaceDetector()(rgb) -> [Face, ...]`, largest first. The short-range model finds faces
+    that fill much of the frame (portraits, selfies); when it finds none, the full-range model
+    (faces up to ~5 m away) gets a turn. One MediaPipe graph each: not thread-safe."""
+
+    def __init__(self, min_confidence: float = 0.5):
+        import mediapipe as mp  # heavy import, only where faces are detected
+
+        fd = mp.solutions.face_detection
+        self._models = [
+            fd.FaceDetection(model_selection=0, min_detection_confidence=min_confidence),
+            fd.FaceDetection(model_selection=1, min_detection_confidence=min_confidence),
+        ]
+
+    def __call__(self, image: np.ndarray) -> list[Face]:
+        h, w = image.shape[:2]
+        image = np.ascontiguousarray(image)
+        for model in self._models:
+            found = model.process(image).detections
+            if found:
+                break
+        faces = []
+        for d in found or []:
+            b = d.location_data.relative_bounding_box
+            box = (b.xmin * w, b.ymin * h, (b.xmin + b.width) * w, (b.ymin + b.height) * h)
+            kps = np.array([(k.x * w, k.y * h) for k in d.location_data.relative_keypoints])
+            faces.append(Face(box, float(d.score[0]), kps))
+        faces.sort(key=lambda f: -(f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
+        return faces
+
+    def close(self) -> None:
+        for m in self._models:
+            m.close()

@@ -1,0 +1,300 @@
+"""Parse any photo: detect every face, crop and align it, parse the crop, paste the result back.
+
+from faceparse import FaceParser
+parser = FaceParser.default()
+result = parser("photo.jpg")          # or a PIL image, a numpy array, or a list of them
+result.labels, result.probabilities, result.faces, result.overlay()
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from ..imageio import DataError, read_gray, read_rgb
+from ..labels import LabelSpace, get_label_space, mapping_lut
+from ..visualize import overlay
+from .align import crop_box, crop_matrix, paste_back, warp_to_crop
+from .detect import Face, FaceDetector
+
+
+class CropModel(Protocol):
+    space: LabelSpace
+    size: int
+    uses_depth: bool
+
+    def predict(self, crops: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    detect: bool = True  # False: every image is already one face crop
+    zoom: float = 1.0  # crop side relative to the FFHQ framing (1 = whole head and hair)
+    # Larger photos are parsed at this longest side and the labels resized back: an 8000² photo
+    # would otherwise need gigabytes of class probabilities.
+    max_side: int = 2048
+    max_faces: int = 16
+    small_face_px: int = 32  # faces narrower than this are parsed but flagged "small"
+
+
+@dataclass
+class ParseResult:
+    """Labels at the input's resolution; probabilities at the working resolution (the input's,
+    unless it was larger than `max_side`: then `scale` < 1 says by how much)."""
+
+    image: np.ndarray  # RGB uint8, the input as parsed
+    labels: np.ndarray  # H×W uint8 ids in `space`
+    probabilities: np.ndarray  # C×h×w float32
+    faces: list[Face]
+    space: LabelSpace
+    scale: float = 1.0
+    depth: np.ndarray | None = None  # the depth used (H×W uint8), if any
+    source: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def overlay(self, alpha: float = 0.5) -> np.ndarray:
+        return overlay(self.image, self.labels, self.space, alpha)
+
+    def masks(self) -> dict[str, np.ndarray]:
+        """{class name: boolean mask} for each class present, background left out."""
+        return {
+            c: self.labels == i
+            for i, c in enumerate(self.space.classes)
+            if i and (self.labels == i).any()
+        }
+
+    def areas(self) -> dict[str, int]:
+        counts = np.bincount(self.labels.ravel(), minlength=self.space.num_classes)
+        return {c: int(n) for c, n in zip(self.space.classes, counts, strict=True)}
+
+    def summary(self) -> dict[str, Any]:
+        h, w = self.labels.shape
+        faces = []
+        for f in self.faces:
+            d = f.to_dict()
+            d["small"] = (f.box[2] - f.box[0]) < ParseOptions.small_face_px
+            faces.append(d)
+        return {
+            "source": self.source,
+            "size": [w, h],
+            "label_space": self.space.name,
+            "classes": list(self.space.classes),
+            "num_faces": len(self.faces),
+            "faces": faces,
+            "areas": self.areas(),
+            "depth": self.depth is not None,
+            "notes": self.notes,
+        }
+
+
+def _as_rgb(image: Any) -> tuple[np.ndarray, str | None]:
+    """A path, PIL image or numpy array (H×W, H×W×3/4; uint8 or uint16) -> RGB uint8."""
+    if isinstance(image, str | os.PathLike):
+        return read_rgb(image), str(image)
+    if hasattr(image, "convert") and hasattr(image, "size"):  # PIL, without importing it here
+        from PIL import ImageOps
+
+        return np.asarray(ImageOps.exif_transpose(image).convert("RGB")).copy(), None
+    arr = np.asarray(image)
+    if arr.dtype == np.uint16:
+        arr = (arr // 257).astype(np.uint8)
+    elif arr.dtype != np.uint8:
+        raise TypeError(f"image arrays must be uint8 or uint16, got {arr.dtype}")
+    if arr.ndim == 2:
+        arr = np.repeat(arr[:, :, None], 3, axis=2)
+    if arr.ndim != 3 or arr.shape[2] not in (3, 4) or min(arr.shape[:2]) < 1:
+        raise ValueError(f"an image array is H×W, H×W×3 or H×W×4, got shape {arr.shape}")
+    return np.ascontiguousarray(arr[:, :, :3]), None
+
+
+def _group_probabilities(probs: np.ndarray, src: LabelSpace, dst: LabelSpace) -> np.ndarray:
+    """Probabilities in `src` -> `dst` by summing the classes each target class gathers."""
+    if src.name == dst.name:
+        return probs
+    lut = mapping_lut(src, dst)[: src.num_classes]
+    out = np.zeros((dst.num_classes, *probs.shape[1:]), np.float32)
+    for i, j in enumerate(lut):
+        out[j] += probs[i]
+    return out
+
+
+class FaceParser:
+    """Detection + alignment + a crop model + paste-back. Not thread-safe (MediaPipe graphs and
+    one model): give each thread or process its own."""
+
+    def __init__(
+        self,
+        model: CropModel,
+        options: ParseOptions = ParseOptions(),
+        space: str | LabelSpace | None = None,
+        depth_renderer=None,
+    ):
+        self.model = model
+        self.options = options
+        self.space = get_label_space(space) if space is not None else model.space
+        mapping_lut(model.space, self.space)  # fail now if the model cannot give this space
+        self.detector = FaceDetector() if options.detect else None
+        self._depth_renderer = depth_renderer
+
+    # -- constructors -------------------------------------------------------------------------
+    @classmethod
+    def default(cls, **kwargs) -> FaceParser:
+        """The shipped RGB and depth parsers (LaPa 11 classes; see docs/MODELS.md)."""
+        from .weights import shipped
+
+        return cls.from_files(shipped(DEFAULT_RGB), shipped(DEFAULT_DEPTH), **kwargs)
+
+    @classmethod
+    def from_files(cls, rgb: str | Path, depth: str | Path | None = None, **kwargs) -> FaceParser:
+        """Parsers from safetensors files (faceparse's format) or training checkpoints (.pt)."""
+        from .crop_models import NetworkCropModel
+
+        rgb_net, rgb_card = _load_any(rgb, "rgb")
+        depth_net, depth_card = _load_any(depth, "depth") if depth is not None else (None, None)
+        return cls(NetworkCropModel(rgb_net, rgb_card, depth_net, depth_card), **kwargs)
+
+    @classmethod
+    def landmarks(cls, teacher: str | Path | None = None, **kwargs) -> FaceParser:
+        """The landmark-geometry parser (no training); `teacher` adds hair and outer skin."""
+        from .crop_models import LandmarkCropModel
+
+        return cls(LandmarkCropModel(teacher), **kwargs)
+
+    # -- parsing ------------------------------------------------------------------------------
+    def __call__(self, images: Any, depth: Any = None) -> ParseResult | list[ParseResult]:
+        """One image -> ParseResult; a list or tuple of images -> a list. `depth` is a depth map
+        (path or H×W array aligned with the image), "auto" to render one, or None."""
+        if isinstance(images, list | tuple):
+            depths = depth if isinstance(depth, list | tuple) else [depth] * len(images)
+            return [self.parse_one(im, d) for im, d in zip(images, depths, strict=True)]
+        return self.parse_one(images, depth)
+
+    def parse_one(self, image: Any, depth: Any = None) -> ParseResult:
+        rgb, source = _as_rgb(image)
+        full_h, full_w = rgb.shape[:2]
+        scale = min(1.0, self.options.max_side / max(full_h, full_w))
+        work = rgb
+        if scale < 1:
+            size = (max(1, round(full_w * scale)), max(1, round(full_h * scale)))
+            work = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+        depth_map = self._depth_for(depth, work, source)
+        notes: list[str] = []
+        faces = self._faces(work)
+        if len(faces) > self.options.max_faces:
+            notes.append(f"{len(faces)} faces found; parsed the {self.options.max_faces} largest")
+            faces = faces[: self.options.max_faces]
+        probs = self._parse_faces(work, faces, depth_map)
+        probs = _group_probabilities(probs, self.model.space, self.space)
+        labels = probs.argmax(0).astype(np.uint8)
+        if scale < 1:
+            labels = cv2.resize(labels, (full_w, full_h), interpolation=cv2.INTER_NEAREST)
+            notes.append(f"parsed at {work.shape[1]}×{work.shape[0]} (max_side)")
+        if not faces:
+            notes.append("no face found")
+        return ParseResult(
+            image=rgb,
+            labels=labels,
+            probabilities=probs,
+            faces=[f.scaled(1 / scale) for f in faces],
+            space=self.space,
+            scale=scale,
+            depth=depth_map,
+            source=source,
+            notes=notes,
+        )
+
+    def _faces(self, image: np.ndarray) -> list[Face]:
+        if self.detector is None:  # the image is the crop: a face filling it, upright
+            h, w = image.shape[:2]
+            return [_whole_image_face(w, h)]
+        return self.detector(image)
+
+    def _depth_for(self, depth: Any, image: np.ndarray, source: str | None) -> np.ndarray | None:
+        if depth is None:
+            return None
+        if isinstance(depth, str) and depth == "auto":
+            if self._depth_renderer is None:
+                from ..depth import DepthConfig, DepthRenderer
+
+                self._depth_renderer = DepthRenderer(DepthConfig(backend="head", hair="predicted"))
+            return self._depth_renderer(image)[0]
+        d = read_gray(depth) if isinstance(depth, str | os.PathLike) else np.asarray(depth)
+        if d.ndim != 2 or d.dtype != np.uint8:
+            raise ValueError(
+                f"depth for {source or 'image'}: an H×W uint8 map, got {d.shape} {d.dtype}"
+            )
+        if d.shape != image.shape[:2]:
+            # A depth map at the photo's full size goes down with it when it is parsed smaller.
+            d = cv2.resize(d, image.shape[1::-1], interpolation=cv2.INTER_NEAREST)
+        return d
+
+    def _parse_faces(
+        self, image: np.ndarray, faces: Sequence[Face], depth: np.ndarray | None
+    ) -> np.ndarray:
+        """Class probabilities over the whole image: each pixel takes the face whose parse is
+        most sure it is not background; pixels no crop covers are background."""
+        h, w = image.shape[:2]
+        c = self.model.space.num_classes
+        probs = np.zeros((c, h, w), np.float32)
+        probs[0] = 1
+        if not faces:
+            return probs
+        size = self.model.size
+        matrices = [crop_matrix(f, size, self.options.zoom) for f in faces]
+        crops = np.stack([warp_to_crop(image, m, size) for m in matrices])
+        depth_crops = None
+        if depth is not None and self.model.uses_depth:
+            depth_crops = np.stack([warp_to_crop(depth, m, size, nearest=True) for m in matrices])
+        crop_probs = self.model.predict(crops, depth_crops)
+        best = np.zeros((h, w), np.float32)  # foreground probability of the face chosen so far
+        for p, m in zip(crop_probs, matrices, strict=True):
+            box = crop_box(m, size, (h, w))
+            x0, y0, x1, y1 = box
+            if x1 <= x0 or y1 <= y0:
+                continue
+            region, inside = paste_back(p, m, box)
+            fg = np.where(inside, 1 - region[0], 0)
+            take = fg > best[y0:y1, x0:x1]
+            probs[:, y0:y1, x0:x1] = np.where(take, region, probs[:, y0:y1, x0:x1])
+            best[y0:y1, x0:x1] = np.where(take, fg, best[y0:y1, x0:x1])
+        return probs
+
+    def close(self) -> None:
+        if self.detector is not None:
+            self.detector.close()
+
+
+DEFAULT_RGB = "rgb_lapa.safetensors"
+DEFAULT_DEPTH = "depth_lapa.safetensors"
+
+
+def _whole_image_face(w: int, h: int) -> Face:
+    """Keypoints that make crop_matrix return the whole (square-padded) image: the FFHQ rule's
+    side is 3.6 × eye-to-mouth, centred 0.1 of it below the eyes."""
+    side = max(w, h)
+    mouth_drop = side / 3.6
+    eye_y = h / 2 - 0.1 * mouth_drop
+    eyes = np.array([[w / 2 - side / 8, eye_y], [w / 2 + side / 8, eye_y]])
+    mouth = np.array([w / 2, eye_y + mouth_drop])
+    kps = np.vstack([eyes, [[w / 2, eye_y + mouth_drop / 2]], [mouth], eyes])
+    return Face((0.0, 0.0, float(w), float(h)), 1.0, kps)
+
+
+def _load_any(path: str | Path, modality: str):
+    from .weights import load_parser, parser_from_checkpoint
+
+    path = Path(path)
+    if path.suffix == ".pt":
+        return parser_from_checkpoint(path, modality)
+    if path.suffix != ".safetensors":
+        raise DataError(path, "format", "parser files are .safetensors or training checkpoints .pt")
+    net, card = load_parser(path)
+    if card.modality != modality:
+        raise ValueError(f"{path}: a {card.modality} parser, expected {modality}")
+    return net, card

@@ -1,0 +1,197 @@
+"""`faceparse parse` as a batch job: images, folders, globs and videos in; per input a label PNG,
+a colour overlay, optional per-class masks and a JSON summary out.
+
+A bad input (unreadable, no face, a broken video) is recorded and the job goes on; every file is
+written atomically and the JSON last, so a rerun skips what is done (resume) and redoes the rest.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..datasets.base import IMAGE_SUFFIXES
+from ..imageio import DataError, write_png_atomic, write_text_atomic
+from ..visualize import depth_to_rgb
+from .face_parser import FaceParser, ParseResult
+
+VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
+
+
+@dataclass(frozen=True)
+class ParseJobOptions:
+    out: Path
+    masks: bool = False  # one PNG per class present
+    depth: str | None = None  # "auto", a depth PNG (one input) or a folder of <stem>.png
+    frames: bool = False  # videos: also a label PNG per frame
+    frame_step: int = 1  # videos: parse every n-th frame
+    overwrite: bool = False
+
+
+def collect_inputs(items: list[str]) -> tuple[list[Path], list[dict]]:
+    """Images and videos named by paths, folders (their direct children) and glob patterns, in a
+    stable order without repeats, and an entry per item that named nothing usable."""
+    found: list[Path] = []
+    missing: list[dict] = []
+    usable = tuple(IMAGE_SUFFIXES) + VIDEO_EXTENSIONS
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            matches = sorted(p for p in path.iterdir() if p.suffix.lower() in usable)
+        elif path.is_file():
+            matches = [path]
+        else:
+            matches = sorted(
+                Path(p)
+                for p in glob.glob(item, recursive=True)
+                if Path(p).is_file() and Path(p).suffix.lower() in usable
+            )
+        if not matches:
+            missing.append(
+                {
+                    "input": item,
+                    "status": "failed",
+                    "reason": "no such file, or no images/videos there",
+                }
+            )
+        found.extend(matches)
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    return unique, missing
+
+
+def output_stems(paths: list[Path]) -> dict[Path, str]:
+    """A file-name stem per input, unique even when two folders hold the same name."""
+    counts: dict[str, int] = {}
+    for p in paths:
+        counts[p.stem] = counts.get(p.stem, 0) + 1
+    return {p: (p.stem if counts[p.stem] == 1 else f"{p.parent.name}_{p.stem}") for p in paths}
+
+
+def write_result(result: ParseResult, out: Path, stem: str, masks: bool) -> dict:
+    """Label PNG, overlay, masks and depth of one image; returns its summary (not yet written)."""
+    write_png_atomic(out / f"{stem}.labels.png", result.labels)
+    write_png_atomic(out / f"{stem}.overlay.png", result.overlay())
+    if masks:
+        for name, mask in result.masks().items():
+            write_png_atomic(out / f"{stem}.masks" / f"{name}.png", mask.astype(np.uint8) * 255)
+    if result.depth is not None:
+        write_png_atomic(out / f"{stem}.depth.png", depth_to_rgb(result.depth))
+    return result.summary()
+
+
+def _depth_for(options: ParseJobOptions, path: Path, single: bool):
+    d = options.depth
+    if d is None or d == "auto":
+        return d
+    dp = Path(d)
+    if dp.is_dir():
+        return dp / f"{path.stem}.png"
+    if not single:
+        raise ValueError("--depth FILE goes with one input; give a folder of <stem>.png for many")
+    return dp
+
+
+def parse_image_file(parser: FaceParser, path: Path, stem: str, options: ParseJobOptions, single):
+    result = parser(path, depth=_depth_for(options, path, single))
+    summary = write_result(result, options.out, stem, options.masks)
+    summary["status"] = "ok" if result.faces else "no_face"
+    return summary
+
+
+def parse_video_file(
+    parser: FaceParser,
+    path: Path,
+    stem: str,
+    options: ParseJobOptions,
+    on_frame: Callable[[], None] | None = None,
+) -> dict:
+    """Overlay video `<stem>.overlay.mp4` (same size and frame rate) and per-frame summaries."""
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise DataError(path, "unreadable", "cannot open the video (unknown codec or damaged)")
+    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+    out = options.out
+    out.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".mp4", dir=out)
+    os.close(fd)
+    writer, frames, index = None, [], 0
+    try:
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            if index % options.frame_step == 0:
+                result = parser(np.ascontiguousarray(bgr[:, :, ::-1]))
+                if writer is None:
+                    h, w = bgr.shape[:2]
+                    rate = fps / options.frame_step
+                    writer = cv2.VideoWriter(tmp, cv2.VideoWriter_fourcc(*"mp4v"), rate, (w, h))
+                writer.write(np.ascontiguousarray(result.overlay()[:, :, ::-1]))
+                if options.frames:
+                    write_png_atomic(out / f"{stem}.frames" / f"{index:06d}.png", result.labels)
+                s = result.summary()
+                frames.append({"frame": index, "faces": s["faces"], "areas": s["areas"]})
+                if on_frame is not None:
+                    on_frame()
+            index += 1
+        if writer is None:
+            raise DataError(path, "unreadable", "no frame could be decoded")
+        writer.release()
+        os.replace(tmp, out / f"{stem}.overlay.mp4")
+    finally:
+        cap.release()
+        Path(tmp).unlink(missing_ok=True)
+    return {
+        "source": str(path),
+        "status": "ok",
+        "frames_read": index,
+        "frames_parsed": len(frames),
+        "fps": fps,
+        "label_space": parser.space.name,
+        "frames_with_faces": sum(1 for f in frames if f["faces"]),
+        "frames": frames,
+    }
+
+
+def run_parse_job(
+    parser: FaceParser,
+    inputs: list[str],
+    options: ParseJobOptions,
+    progress: Callable[[str], None] | None = None,
+) -> dict:
+    """Parse everything; returns and writes out/report.json: counts and one entry per input."""
+    paths, entries = collect_inputs(inputs)
+    stems = output_stems(paths)
+    single = len(paths) == 1
+    for path in paths:
+        stem = stems[path]
+        summary_file = options.out / f"{stem}.json"
+        if progress is not None:
+            progress(path.name)
+        if summary_file.is_file() and not options.overwrite:
+            entries.append({"input": str(path), "status": "done_before", "output": stem})
+            continue
+        try:
+            if path.suffix.lower() in VIDEO_EXTENSIONS:
+                summary = parse_video_file(parser, path, stem, options)
+            else:
+                summary = parse_image_file(parser, path, stem, options, single)
+        except (DataError, ValueError, OSError) as e:
+            entries.append({"input": str(path), "status": "failed", "reason": str(e)})
+            continue
+        write_text_atomic(summary_file, json.dumps(summary, indent=2))
+        entries.append({"input": str(path), "status": summary["status"], "output": stem})
+    counts: dict[str, int] = {}
+    for e in entries:
+        counts[e["status"]] = counts.get(e["status"], 0) + 1
+    report = {"counts": counts, "inputs": entries}
+    write_text_atomic(options.out / "report.json", json.dumps(report, indent=2))
+    return report

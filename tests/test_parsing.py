@@ -1,0 +1,231 @@
+"""Parsing photos: alignment and paste-back, the landmark parser, the FaceParser API, the batch
+job with bad inputs, shipped weights."""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from conftest import SHARED
+from PIL import Image
+from skimage import data
+
+from faceparse.labels import FASSEG, IGNORE_INDEX, LAPA
+from faceparse.parsing import FaceParser, ParseOptions, landmark_labels
+from faceparse.parsing.align import crop_box, crop_matrix, paste_back, warp_to_crop
+from faceparse.parsing.detect import Face
+from faceparse.parsing.face_parser import _whole_image_face
+from faceparse.parsing.job import ParseJobOptions, run_parse_job
+from faceparse.parsing.pseudo_labels import fuse_with_coarse
+from faceparse.parsing.weights import ParserCard, load_parser, save_parser
+
+TEACHER = SHARED / "models" / "skin_clothes_hair.onnx"
+
+
+class CentreDisc:
+    """A stand-in crop model: 'nose' in a disc at the crop centre, background elsewhere."""
+
+    space = LAPA
+    size = 64
+    uses_depth = False
+
+    def __init__(self):
+        self.calls = []
+
+    def predict(self, crops, depth=None):
+        self.calls.append(crops.copy())
+        p = np.zeros((len(crops), 11, 64, 64), np.float32)
+        yy, xx = np.mgrid[:64, :64]
+        disc = (yy - 32) ** 2 + (xx - 32) ** 2 < 10**2
+        p[:, 6][:, disc] = 0.9
+        p[:, 1][:, disc] = 0.1
+        p[:, 0][:, ~disc] = 1
+        return p
+
+
+def _face(cx, cy, eye_dist):
+    """Upright face keypoints: eyes eye_dist apart, mouth 1.1 × eye_dist below them."""
+    eyes = np.array([[cx - eye_dist / 2, cy], [cx + eye_dist / 2, cy]])
+    mouth = np.array([cx, cy + 1.1 * eye_dist])
+    kps = np.vstack([eyes, [[cx, cy + 0.5 * eye_dist]], [mouth], eyes])
+    return Face((cx - eye_dist, cy - eye_dist, cx + eye_dist, cy + 2 * eye_dist), 0.9, kps)
+
+
+def test_crop_matrix_frames_the_head_upright_and_maps_back():
+    face = _face(100, 80, 20)
+    m = crop_matrix(face, 64)
+    # side = max(2 × 20, 1.8 × 22) × 2 = 80 image px -> 64 crop px; eye midpoint 2.2 px above
+    # the centre (0.1 × 22 px below the eyes is the centre)
+    assert np.allclose(m[:, :2], np.eye(2) * 64 / 80)
+    assert np.allclose(m @ [100, 80 + 2.2, 1], [32, 32])
+    assert crop_box(m, 64, (200, 300)) == (60, 42, 140, 123)
+    # a tilted face gives a rotation that makes the eye line horizontal
+    angle = np.deg2rad(30)
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    tilted = Face(face.box, 1.0, (face.keypoints - [100, 80]) @ rot.T + [100, 80])
+    mt = crop_matrix(tilted, 64)
+    eyes = tilted.keypoints[:2] @ mt[:, :2].T + mt[:, 2]
+    assert abs(eyes[0, 1] - eyes[1, 1]) < 1e-6 and eyes[0, 0] < eyes[1, 0]
+
+
+def test_paste_back_inverts_the_crop():
+    image_probs = np.zeros((2, 120, 160), np.float32)
+    image_probs[1, 40:90, 60:110] = 1
+    image_probs[0] = 1 - image_probs[1]
+    m = crop_matrix(_face(85, 60, 25), 64)
+    crop = np.stack([warp_to_crop(c, m, 64) for c in image_probs])
+    box = crop_box(m, 64, (120, 160))
+    back, inside = paste_back(crop, m, box)
+    x0, y0, x1, y1 = box
+    original = image_probs[:, y0:y1, x0:x1]
+    agree = (back.argmax(0) == original.argmax(0))[inside]
+    assert inside.mean() > 0.9 and agree.mean() > 0.98
+
+
+def test_whole_image_face_crops_the_image_itself():
+    m = crop_matrix(_whole_image_face(64, 64), 64)
+    assert np.allclose(m, np.hstack([np.eye(2), np.zeros((2, 1))]), atol=1e-9)
+
+
+def test_face_parser_pastes_each_face_back_and_converts_spaces():
+    image = np.full((200, 300, 3), 90, np.uint8)
+    model = CentreDisc()
+    parser = FaceParser(model, ParseOptions(detect=False))
+    parser.detector = lambda img: [_face(80, 80, 20), _face(220, 100, 30)]  # two known faces
+    result = parser(image)
+    assert result.labels.shape == (200, 300) and len(result.faces) == 2
+    # each face's crop centre is nose; far from both faces is background
+    assert result.labels[82, 80] == LAPA.index("nose") and result.labels[103, 220] == 6
+    assert result.labels[190, 10] == 0
+    assert len(model.calls[0]) == 2  # both crops in one batch
+    fasseg = FaceParser(CentreDisc(), ParseOptions(detect=False), space="fasseg")
+    fasseg.detector = parser.detector
+    r6 = fasseg(image)
+    assert r6.space is FASSEG and r6.probabilities.shape == (6, 200, 300)
+    assert r6.labels[82, 80] == FASSEG.index("nose")
+    # probabilities are summed into the coarse classes: skin 0.1 stays skin, brows join hair
+    assert np.isclose(r6.probabilities[FASSEG.index("skin"), 82, 80], 0.1, atol=0.02)
+    with pytest.raises(ValueError, match="no mapping"):
+        FaceParser(CentreDisc(), ParseOptions(detect=False), space="celebamask-hq")
+
+
+def test_face_parser_takes_paths_pil_and_arrays_and_batches(tmp_path):
+    parser = FaceParser(CentreDisc(), ParseOptions(detect=False))
+    rgb = np.zeros((64, 64, 3), np.uint8)
+    Image.fromarray(rgb).save(tmp_path / "a.png")
+    inputs = [
+        tmp_path / "a.png",
+        Image.fromarray(rgb).convert("L"),
+        rgb[:, :, 0],
+        np.zeros((64, 64, 4), np.uint8),
+        np.zeros((64, 64, 3), np.uint16),
+    ]
+    results = parser(inputs)
+    assert len(results) == 5
+    for r in results:  # --no-detect: the image is the crop, the disc is the centre
+        assert r.labels[32, 32] == 6 and r.labels[2, 2] == 0
+    assert results[0].source == str(tmp_path / "a.png")
+    assert results[0].summary()["areas"]["nose"] == int((results[0].labels == 6).sum())
+    with pytest.raises(ValueError, match="H×W"):
+        parser(np.zeros((4, 4, 5), np.uint8))
+
+
+def test_huge_images_are_parsed_smaller_and_labelled_at_full_size():
+    parser = FaceParser(CentreDisc(), ParseOptions(detect=False, max_side=256))
+    result = parser(np.zeros((3000, 2000, 3), np.uint8))
+    assert result.labels.shape == (3000, 2000)
+    assert result.probabilities.shape[1:] == (256, 171) and result.scale < 0.1
+    assert result.labels[1500, 1000] == 6 and "max_side" in result.notes[-1]
+
+
+def test_fusing_pseudo_labels_with_coarse_ground_truth():
+    L, F = LAPA.index, FASSEG.index
+    pseudo = np.array([[L("skin"), L("l_brow"), L("l_eye"), L("u_lip"), L("background")]], np.uint8)
+    coarse = np.array([[F("nose"), F("hair"), F("skin"), F("mouth"), F("skin")]], np.uint8)
+    fused = fuse_with_coarse(pseudo, coarse)
+    # nose settled by truth; brow inside FASSEG hair kept; an eye on true skin -> skin;
+    # lip inside mouth kept; skin the mesh calls background (neck) -> ignored
+    assert fused.tolist() == [[L("nose"), L("l_brow"), L("skin"), L("u_lip"), IGNORE_INDEX]]
+
+
+def test_weights_round_trip_in_float16(tmp_path):
+    from faceparse.models import build_parser
+
+    net = build_parser("student", 11, 3).eval()
+    card = ParserCard("student", "rgb", "lapa", 64, "test")
+    path = save_parser(net, card, tmp_path / "p.safetensors")
+    loaded, card2 = load_parser(path)
+    assert card2 == card
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.allclose(net.half().float()(x), loaded(x), atol=1e-3)
+    (tmp_path / "bad.safetensors").write_bytes(b"garbage")
+    with pytest.raises(ValueError, match="bad.safetensors"):
+        load_parser(tmp_path / "bad.safetensors")
+
+
+def test_landmark_parser_on_a_real_photo():
+    pytest.importorskip("mediapipe")
+    from faceparse.parsing import LandmarkParser
+
+    image = data.astronaut()
+    labels, found = LandmarkParser()(image)
+    centre = {
+        c: np.argwhere(labels == LAPA.index(c)).mean(0)
+        for c in ("l_eye", "r_eye", "l_brow", "r_brow", "nose", "u_lip", "l_lip", "inner_mouth")
+    }
+    assert centre["l_eye"][1] < centre["r_eye"][1]  # LaPa's left is the image's left
+    assert centre["l_brow"][0] < centre["l_eye"][0] < centre["nose"][0]
+    assert centre["nose"][0] < centre["u_lip"][0] < centre["inner_mouth"][0] < centre["l_lip"][0]
+    # the whole face is between 5% and 15% of the astronaut photo
+    face = labels > 0
+    assert 0.02 < face.mean() < 0.15
+    # the pure geometry function gives the same labels from the same points
+    assert np.array_equal(landmark_labels(found.points, image.shape[:2]), labels)
+
+
+def test_parse_job_records_bad_inputs_goes_on_and_resumes(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    face = data.astronaut()
+    Image.fromarray(face).save(src / "astro.jpg")
+    (src / "corrupt.jpg").write_bytes(b"not a jpeg")
+    (src / "empty.png").write_bytes(b"")
+    (src / "broken.mp4").write_bytes(b"xxxx")
+    upright = Image.fromarray(np.rot90(face).copy())  # stored turned left; EXIF 6: turn right
+    exif = upright.getexif()
+    exif[0x0112] = 6
+    upright.save(src / "exif.jpg", exif=exif)
+    writer = cv2.VideoWriter(str(src / "clip.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 5, (128, 128))
+    for _ in range(3):
+        writer.write(np.zeros((128, 128, 3), np.uint8))
+    writer.release()
+    parser = FaceParser(CentreDisc(), ParseOptions(detect=False))
+    options = ParseJobOptions(tmp_path / "out", masks=True)
+    report = run_parse_job(parser, [str(src), str(tmp_path / "missing.png")], options)
+    status = {e["input"].split("/")[-1]: e["status"] for e in report["inputs"]}
+    assert "empty file" in [e for e in report["inputs"] if "empty" in e["input"]][0]["reason"]
+    assert status == {
+        "missing.png": "failed",
+        "astro.jpg": "ok",
+        "broken.mp4": "failed",
+        "clip.mp4": "ok",
+        "corrupt.jpg": "failed",
+        "empty.png": "failed",
+        "exif.jpg": "ok",
+    }
+    out = tmp_path / "out"
+    labels = np.asarray(Image.open(out / "astro.labels.png"))
+    assert labels.shape == (512, 512) and labels[256, 256] == 6
+    assert (out / "astro.masks" / "nose.png").is_file() and (out / "astro.overlay.png").is_file()
+    overlay = np.asarray(Image.open(out / "exif.overlay.png")).astype(int)
+    upright_pixels = overlay[labels == 0] - face[labels == 0]  # background keeps the photo
+    assert np.abs(upright_pixels).mean() < 8  # EXIF applied: the overlay is the upright photo
+    video = json.loads((out / "clip.json").read_text())
+    assert video["frames_parsed"] == 3 and (out / "clip.overlay.mp4").stat().st_size > 0
+    assert json.loads((out / "report.json").read_text())["counts"]["failed"] == 4
+    again = run_parse_job(parser, [str(src)], options)
+    assert again["counts"] == {"done_before": 3, "failed": 3}
