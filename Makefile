@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/faceparse data demo --out demo-output
+	$(BIN)/faceparse demo --out demo-output
 
 test: $(STAMP)
 	$(BIN)/pytest -q

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 import torch
 from test_training import tiny
 
@@ -84,3 +87,22 @@ def test_copies_that_agree_cost_no_consistency(tmp_path):
     assert float(consistency) < 1e-6
     assert kl > 0  # the teacher (uniform) disagrees with random logits
     assert (labels[~batch["visible"].flatten(0, 1)] == 0).all()
+
+
+def test_training_can_start_from_a_checkpoint(tmp_path):
+    first = tiny(tmp_path / "a", "mode=rgb", "optim.steps=1", "data.val_split=null")
+    Trainer(first).fit()
+    start = Path(first.out) / "last.pt"
+    cfg = tiny(
+        tmp_path / "b",
+        "mode=occlusion-distill",
+        f"model.init={start}",
+        f"distill.teacher={start}",
+        "data.val_split=null",
+    )
+    trainer = Trainer(cfg)
+    trained = torch.load(start, weights_only=False)["models"]["rgb"]
+    for k, v in trainer.models["rgb"].state_dict().items():
+        assert torch.equal(v, trained[k]), k
+    with pytest.raises(ValueError, match="none of this mode"):
+        Trainer(tiny(tmp_path / "c", "mode=depth", f"model.init={start}", "data.val_split=null"))

@@ -229,3 +229,54 @@ def test_parse_job_records_bad_inputs_goes_on_and_resumes(tmp_path):
     assert json.loads((out / "report.json").read_text())["counts"]["failed"] == 4
     again = run_parse_job(parser, [str(src)], options)
     assert again["counts"] == {"done_before": 3, "failed": 3}
+
+
+def test_shipped_default_parser_on_a_real_photo():
+    from faceparse.parsing.face_parser import DEFAULT_DEPTH, DEFAULT_RGB
+    from faceparse.parsing.weights import shipped
+
+    for name in (DEFAULT_RGB, DEFAULT_DEPTH):
+        assert shipped(name).stat().st_size < 10 * 2**20  # the limit: 10 MB each
+    result = FaceParser.default()(data.astronaut())
+    assert len(result.faces) == 1 and result.space is LAPA
+    x0, y0, x1, y1 = result.faces[0].box
+    assert 150 < (x0 + x1) / 2 < 260 and 60 < (y0 + y1) / 2 < 160  # her face, top middle
+    areas = result.areas()
+    for part in ("skin", "nose", "hair", "l_eye", "r_eye", "u_lip", "l_lip"):
+        assert areas[part] > 20, part
+    # everything labelled lies around the face, not on the suit or the rocket
+    ys, xs = np.nonzero(np.isin(result.labels, [LAPA.index(c) for c in ("nose", "l_eye")]))
+    assert x0 - 5 < xs.min() and xs.max() < x1 + 5 and y0 - 5 < ys.min() and ys.max() < y1 + 5
+
+
+def test_export_writes_a_parser_file_the_cli_can_use(tmp_path):
+    from test_training import tiny
+    from typer.testing import CliRunner
+
+    from faceparse.cli import app
+    from faceparse.training.trainer import Trainer
+
+    cfg = tiny(tmp_path, "mode=rgb", "optim.steps=1", "data.val_split=null", "model.parser=student")
+    Trainer(cfg).fit()
+    parser_file = tmp_path / "p.safetensors"
+    res = CliRunner().invoke(
+        app, ["export", f"{cfg.out}/last.pt", "--safetensors", str(parser_file)]
+    )
+    assert res.exit_code == 0, res.output
+    net, card = load_parser(parser_file)
+    assert (card.arch, card.modality, card.space, card.size) == ("student", "rgb", "lapa", 64)
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(tmp_path / "crop.png")
+    args = [
+        "parse",
+        str(tmp_path / "crop.png"),
+        "--no-detect",
+        "--model",
+        str(parser_file),
+        "-o",
+        str(tmp_path / "out"),
+    ]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert np.asarray(Image.open(tmp_path / "out" / "crop.labels.png")).shape == (64, 64)
+    res = CliRunner().invoke(app, ["parse", str(tmp_path / "crop.png"), "--model", "nope.bin"])
+    assert res.exit_code != 0 and "nope.bin" in " ".join(res.output.split())

@@ -6,6 +6,7 @@ import typer
 
 from .bench import bench_command
 from .data import data_app
+from .demo import demo_command
 from .depth import depth_app
 from .export import export_command
 from .labels import labels_command
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.add_typer(data_app, name="data")
 app.add_typer(depth_app, name="depth")
 app.command("parse")(parse_command)
+app.command("demo")(demo_command)
 app.command("labels")(labels_command)
 app.command("train")(train_command)
 app.command("eval")(eval_command)

@@ -43,18 +43,28 @@ def calibration_batches(folder: Path | None, in_channels: int, size: int, count:
 
 def export_command(
     checkpoint: Path = typer.Argument(..., help="A checkpoint from `faceparse train`."),
-    onnx: Path = typer.Option(..., "--onnx", help="Output .onnx file (dynamic batch)."),
+    onnx: Path | None = typer.Option(None, "--onnx", help="Output .onnx file (dynamic batch)."),
+    safetensors: Path | None = typer.Option(
+        None,
+        "--safetensors",
+        help="Output parser file (float16 weights + description), as FaceParser loads it.",
+    ),
     network: str = typer.Option("rgb", "--model", help="rgb, depth (parsers) or translator."),
     int8: bool = typer.Option(False, "--int8", help="Also write OUT.int8.onnx (static int8)."),
     calibration: Path = typer.Option(
         None, help="Folder of photos (or depth maps) to calibrate int8; default: generated faces."
     ),
 ) -> None:
-    """Export one network of a checkpoint to ONNX, with OUT.onnx.json describing its input."""
+    """Export one network of a checkpoint to ONNX (with OUT.onnx.json describing its input)
+    and/or a parser to a .safetensors file for FaceParser / `faceparse parse --model`."""
     from ..export import export_onnx, quantize_int8
 
     if network not in NETWORKS:
         raise typer.BadParameter(f"--model is one of {', '.join(NETWORKS)}")
+    if onnx is None and safetensors is None:
+        raise typer.BadParameter("give --onnx, --safetensors or both")
+    if safetensors is not None and network == "translator":
+        raise typer.BadParameter("--safetensors holds parsers (rgb or depth)")
     try:
         cfg, models, space = load_trained(checkpoint)
         if network not in models:
@@ -66,6 +76,13 @@ def export_command(
             "label_space": space if network != "translator" else None,
             "normalization": "imagenet mean/std on 0..255 RGB" if in_channels == 3 else "depth/255",
         }
+        if safetensors is not None:
+            from ..parsing.weights import parser_from_checkpoint, save_parser
+
+            net, card = parser_from_checkpoint(checkpoint, network)
+            console.print(f"wrote {save_parser(net, card, safetensors)}")
+        if onnx is None:
+            return
         output = "depth" if network == "translator" else "logits"
         path = export_onnx(models[network], onnx, in_channels, cfg.data.size, meta, output)
         console.print(f"wrote {path}")

@@ -85,9 +85,15 @@ def pretrained_weights_path() -> Path:
 
 
 def load_imagenet_weights(encoder: EfficientNetLite0Encoder, path: str | Path | None = None):
-    """Load the ImageNet weights (classifier head dropped). Only for 3-channel input."""
+    """Load the ImageNet weights (classifier head dropped). For other than 3 input channels (a
+    depth map) the stem's filters are summed over RGB, which keeps their response to the
+    luminance edges a single channel still has."""
     state = torch.load(path or pretrained_weights_path(), map_location="cpu", weights_only=True)
     state = {k: v for k, v in state.items() if not k.startswith(("_conv_head", "_bn1.", "_fc"))}
+    cin = encoder._conv_stem.in_channels
+    if cin != 3:
+        stem = state["_conv_stem.weight"]
+        state["_conv_stem.weight"] = stem.sum(1, keepdim=True).repeat(1, cin, 1, 1) / cin
     missing, unexpected = encoder.load_state_dict(state, strict=False)
     if missing or unexpected:
         raise ValueError(f"EfficientNet-Lite0 weights do not fit: {missing[:3]} {unexpected[:3]}")

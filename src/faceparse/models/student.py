@@ -72,7 +72,7 @@ class StudentParser(nn.Module):
         self.refine = nn.ModuleList(SeparableConv(width, width) for _ in range(3))
         self.classify = nn.Conv2d(width, num_classes, 1)
         init_weights(self)
-        if encoder == "lite0" and pretrained and in_channels == 3:
+        if encoder == "lite0" and pretrained:
             load_imagenet_weights(self.encoder)
 
     def forward(self, x: torch.Tensor, with_aux: bool = False):

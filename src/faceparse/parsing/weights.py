@@ -97,5 +97,6 @@ def parser_from_checkpoint(
     cfg, models, space = load_trained(checkpoint)
     if modality not in models:
         raise ValueError(f"{checkpoint}: mode {cfg.mode} has no {modality} parser")
-    card = ParserCard(cfg.model.parser, modality, space, cfg.data.size, f"checkpoint {checkpoint}")
+    trained = f"faceparse train: mode {cfg.mode}, {cfg.optim.steps} steps on {cfg.data.root}"
+    card = ParserCard(cfg.model.parser, modality, space, cfg.data.size, trained)
     return models[modality], card

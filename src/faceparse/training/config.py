@@ -50,6 +50,9 @@ class ModelConfig:
     parser: str = "bisenet-r18"  # or bisenet-light
     translator_width: int = 32
     adversarial: bool = False  # PatchGAN discriminator on (RGB, depth)
+    # Start from trained weights (fine-tuning): a training checkpoint (.pt; each parser it has)
+    # or a parser file (.safetensors; the parser of its modality).
+    init: str | None = None
 
 
 @dataclass

@@ -83,6 +83,8 @@ class Trainer:
             len(self.train_source), config.data.depth_label_fraction, config.seed
         )
         self.models = build_models(config, self.space.num_classes)
+        if config.model.init:
+            self._initialise(Path(config.model.init))
         self.teacher, self.unlabelled_source = None, None
         if config.mode == "distill":
             self.teacher, self.unlabelled_source = self._distillation_inputs(teacher)
@@ -124,6 +126,22 @@ class Trainer:
             name: DistributedDataParallel(m) if self.dist.enabled else m
             for name, m in self.models.items()
         }
+
+    def _initialise(self, path: Path) -> None:
+        if path.suffix == ".safetensors":
+            from ..parsing.weights import load_parser
+
+            net, card = load_parser(path)
+            loaded = {card.modality: net.state_dict()}
+        else:
+            loaded = load_checkpoint(path)["models"]
+        used = [n for n in self.models if n in loaded]
+        if not used:
+            raise ValueError(
+                f"{path}: holds none of this mode's networks ({', '.join(self.models)})"
+            )
+        for name in used:
+            self.models[name].load_state_dict(loaded[name])
 
     def _load_teacher(self) -> Teacher:
         if self.config.distill.teacher is None:

@@ -1,0 +1,151 @@
+"""The shipped parsers and the landmark-geometry parser, end to end through `FaceParser`
+(detection, alignment, paste-back at full resolution), on data never used for training:
+
+* FASSEG V2 test (50 photos), predictions mapped 11 -> 6 classes: per-class F1, mean F1, pixel
+  accuracy; and the same photos with one synthetic occluder each (fixed seeds; the occluded
+  pixels are left out of the score, so it measures how the visible face survives occlusion).
+* Celeb1k val (153 photos): hair F1 against the ground-truth hair masks.
+* Speed: seconds per photo on scikit-image's 512² astronaut, median of repeats.
+
+    .venv/bin/python benchmarks/default_models.py [--shared ../shared] [--extra NAME=FILE ...]
+
+`--extra` adds parser files as rows (e.g. the occlusion fine-tuning runs of docs/MODELS.md).
+Prints the table and writes docs/MODELS_RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+from fasseg_runs import write_section
+from skimage import data
+
+from faceparse.bench import machine_line
+from faceparse.datasets import open_dataset
+from faceparse.datasets.base import list_images
+from faceparse.imageio import read_gray, read_rgb
+from faceparse.labels import FASSEG, IGNORE_INDEX, LAPA
+from faceparse.metrics import ParsingEvaluator
+from faceparse.occlusion import occlude
+from faceparse.parsing import FaceParser
+from faceparse.parsing.face_parser import DEFAULT_RGB
+from faceparse.parsing.weights import shipped
+
+OCCLUSION_SEED = 2026
+
+
+def occluded_copy(image: np.ndarray, label: np.ndarray, index: int):
+    """The fixed occluded test copy: photo with an occluder, labels ignoring what it covers."""
+    photo, covered = occlude(image, np.random.default_rng([OCCLUSION_SEED, index]))
+    return photo, np.where(covered, IGNORE_INDEX, label).astype(np.uint8)
+
+
+def fasseg_scores(parser: FaceParser, samples, occluded: bool, depth: str | None) -> dict:
+    ev = ParsingEvaluator(FASSEG)
+    for i, s in enumerate(samples):
+        image, label = occluded_copy(s.image, s.label, i) if occluded else (s.image, s.label)
+        ev.update(parser(image, depth=depth).labels, label)
+    scores = ev.compute()
+    return {
+        "mean_f1": scores.mean_f1,
+        "accuracy": scores.pixel_accuracy,
+        "f1": dict(zip(FASSEG.classes, scores.per_class_f1, strict=True)),
+    }
+
+
+def hair_f1(parser: FaceParser, celeb1k: Path, depth: str | None) -> float:
+    tp = fp = fn = 0
+    hair = LAPA.index("hair")
+    for path in list_images(celeb1k / "val" / "images"):
+        truth = read_gray(celeb1k / "val" / "hair" / f"{path.stem}_hair.png") > 127
+        pred = parser(read_rgb(path), depth=depth).labels == hair
+        tp += int((pred & truth).sum())
+        fp += int((pred & ~truth).sum())
+        fn += int((~pred & truth).sum())
+    return 2 * tp / max(2 * tp + fp + fn, 1)
+
+
+def seconds_per_photo(parser: FaceParser, depth: str | None, repeats: int) -> float:
+    photo = data.astronaut()
+    parser(photo, depth=depth)  # warm-up: graph building, first allocations
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        parser(photo, depth=depth)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--shared", type=Path, default=Path("../shared"))
+    ap.add_argument("--extra", action="append", default=[], help="NAME=parser.safetensors")
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--skip-depth", action="store_true", help="leave out the RGB-D row")
+    args = ap.parse_args()
+    fasseg, celeb1k = args.shared / "data" / "fasseg", args.shared / "data" / "celeb1k"
+    teacher = args.shared / "models" / "skin_clothes_hair.onnx"
+    ds = open_dataset("fasseg", fasseg, "test")
+    samples = [ds[i] for i in range(len(ds))]
+
+    rows: list[tuple[str, FaceParser, str | None]] = [
+        ("default RGB", FaceParser.from_files(shipped(DEFAULT_RGB), space="fasseg"), None),
+    ]
+    if not args.skip_depth:
+        rows.append(("default RGB + depth (auto)", FaceParser.default(space="fasseg"), "auto"))
+    rows.append(("landmarks + teacher", FaceParser.landmarks(teacher, space="fasseg"), None))
+    for item in args.extra:
+        name, path = item.split("=", 1)
+        rows.append((name, FaceParser.from_files(path, space="fasseg"), None))
+
+    results = {}
+    for name, parser, depth in rows:
+        t0 = time.perf_counter()
+        lapa = FaceParser(parser.model, parser.options)  # LaPa output for the hair score
+        results[name] = {
+            "clean": fasseg_scores(parser, samples, False, depth),
+            "occluded": fasseg_scores(parser, samples, True, depth),
+            "hair_f1": hair_f1(lapa, celeb1k, depth),
+            "seconds": seconds_per_photo(parser, depth, args.repeats),
+        }
+        print(f"{name}: {time.perf_counter() - t0:.0f} s", flush=True)
+
+    head = (
+        "| parser | FASSEG mean F1 | pixel acc. | occluded mean F1 | Celeb1k hair F1 | s / photo |"
+    )
+    lines = [head, "|---|---|---|---|---|---|"]
+    for name, r in results.items():
+        lines.append(
+            f"| {name} | {r['clean']['mean_f1']:.3f} | {100 * r['clean']['accuracy']:.1f}% "
+            f"| {r['occluded']['mean_f1']:.3f} | {r['hair_f1']:.3f} | {r['seconds']:.3f} |"
+        )
+    classes = FASSEG.classes
+    lines += [
+        "",
+        "Per-class F1 on FASSEG V2 test (clean / occluded):",
+        "",
+        "| parser | " + " | ".join(classes) + " |",
+        "|---" * (len(classes) + 1) + "|",
+    ]
+    for name, r in results.items():
+        cells = [f"{r['clean']['f1'][c]:.3f} / {r['occluded']['f1'][c]:.3f}" for c in classes]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    table = "\n".join(lines)
+    print(table)
+    extra = " ".join(f"--extra {e}" for e in args.extra)
+    body = (
+        f"Command: `.venv/bin/python benchmarks/default_models.py {extra}`"
+        f"  \nMachine: {machine_line()}  \nDate: {datetime.date.today()}  \n"
+        f"Speed: median of {args.repeats} runs, one photo at a time, detection included.\n\n"
+        f"{table}"
+    )
+    write_section(Path("docs/MODELS_RESULTS.md"), "# Shipped parsers: measured", body)
+
+
+if __name__ == "__main__":
+    main()
