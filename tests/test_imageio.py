@@ -59,7 +59,7 @@ def test_bad_files_name_the_file(tmp_path, rgb):
         read_rgb(tmp_path / "missing.png")
     assert e.value.kind == "missing"
     (tmp_path / "empty.jpg").write_bytes(b"")
-    with pytest.raises(DataError, match="empty.jpg: cannot decode") as e:
+    with pytest.raises(DataError, match="empty.jpg: empty file") as e:
         read_rgb(tmp_path / "empty.jpg")
     assert e.value.kind == "unreadable"
     Image.fromarray(rgb).save(tmp_path / "t.jpg")

@@ -11,6 +11,7 @@ from .depth import depth_app
 from .export import export_command
 from .labels import labels_command
 from .parse import parse_command
+from .serve import serve_command
 from .train import eval_command, train_command
 
 app = typer.Typer(
@@ -24,6 +25,7 @@ app.add_typer(data_app, name="data")
 app.add_typer(depth_app, name="depth")
 app.command("parse")(parse_command)
 app.command("demo")(demo_command)
+app.command("serve")(serve_command)
 app.command("labels")(labels_command)
 app.command("train")(train_command)
 app.command("eval")(eval_command)
