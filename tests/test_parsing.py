@@ -134,11 +134,11 @@ def test_face_parser_takes_paths_pil_and_arrays_and_batches(tmp_path):
 
 
 def test_huge_images_are_parsed_smaller_and_labelled_at_full_size():
-    parser = FaceParser(CentreDisc(), ParseOptions(detect=False, max_side=256))
-    result = parser(np.zeros((3000, 2000, 3), np.uint8))
-    assert result.labels.shape == (3000, 2000)
-    assert result.probabilities.shape[1:] == (256, 171) and result.scale < 0.1
-    assert result.labels[1500, 1000] == 6 and "max_side" in result.notes[-1]
+    parser = FaceParser(CentreDisc(), ParseOptions(detect=False))
+    result = parser(np.zeros((8000, 6000, 3), np.uint8))  # the "huge" photo
+    assert result.labels.shape == (8000, 6000)
+    assert result.probabilities.shape[1:] == (2048, 1536) and result.scale == 0.256
+    assert result.labels[4000, 3000] == 6 and "max_side" in result.notes[-1]
 
 
 def test_fusing_pseudo_labels_with_coarse_ground_truth():
@@ -280,3 +280,22 @@ def test_export_writes_a_parser_file_the_cli_can_use(tmp_path):
     assert np.asarray(Image.open(tmp_path / "out" / "crop.labels.png")).shape == (64, 64)
     res = CliRunner().invoke(app, ["parse", str(tmp_path / "crop.png"), "--model", "nope.bin"])
     assert res.exit_code != 0 and "nope.bin" in " ".join(res.output.split())
+
+
+def test_small_faces_are_found_by_tiles_and_flagged():
+    from faceparse.parsing.detect import FaceDetector, _merge
+
+    a, b = _face(50, 50, 10), _face(51, 50, 10)
+    assert len(_merge([a, b.shifted(100, 0), b])) == 2  # the near-copy is suppressed
+    canvas = np.full((480, 640, 3), 200, np.uint8)
+    canvas[100:260, 200:360] = cv2.resize(
+        data.astronaut(), (160, 160), interpolation=cv2.INTER_AREA
+    )
+    detector = FaceDetector()
+    assert detector._detect(canvas) == []  # too small for the whole-image pass
+    faces = detector(canvas)
+    assert len(faces) == 1
+    x0, y0, x1, y1 = faces[0].box
+    assert 240 < (x0 + x1) / 2 < 290 and 110 < (y0 + y1) / 2 < 160  # her face in the thumbnail
+    result = FaceParser(CentreDisc(), ParseOptions())(canvas)
+    assert result.summary()["faces"][0]["small"] is True
