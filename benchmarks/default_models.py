@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import shlex
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -70,15 +72,19 @@ def hair_f1(parser: FaceParser, celeb1k: Path, depth: str | None) -> float:
     return 2 * tp / max(2 * tp + fp + fn, 1)
 
 
-def seconds_per_photo(parser: FaceParser, depth: str | None, repeats: int) -> float:
+def seconds_per_photo(rows, repeats: int) -> dict[str, float]:
+    """Median seconds per call for each row, timed round-robin (one call of each row per
+    round), so that drifts of the machine's speed hit every row alike."""
     photo = data.astronaut()
-    parser(photo, depth=depth)  # warm-up: graph building, first allocations
-    times = []
+    times: dict[str, list[float]] = {name: [] for name, _, _ in rows}
+    for _, parser, depth in rows:
+        parser(photo, depth=depth)  # warm-up: graph building, first allocations
     for _ in range(repeats):
-        t0 = time.perf_counter()
-        parser(photo, depth=depth)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for name, parser, depth in rows:
+            t0 = time.perf_counter()
+            parser(photo, depth=depth)
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def main() -> None:
@@ -111,10 +117,11 @@ def main() -> None:
             "clean": fasseg_scores(parser, samples, False, depth),
             "occluded": fasseg_scores(parser, samples, True, depth),
             "hair_f1": hair_f1(lapa, celeb1k, depth),
-            "seconds": seconds_per_photo(parser, depth, args.repeats),
         }
         print(f"{name}: {time.perf_counter() - t0:.0f} s", flush=True)
 
+    for name, seconds in seconds_per_photo(rows, args.repeats).items():
+        results[name]["seconds"] = seconds
     head = (
         "| parser | FASSEG mean F1 | pixel acc. | occluded mean F1 | Celeb1k hair F1 | s / photo |"
     )
@@ -137,11 +144,12 @@ def main() -> None:
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     table = "\n".join(lines)
     print(table)
-    extra = " ".join(f"--extra {e}" for e in args.extra)
+    command = shlex.join([".venv/bin/python", "benchmarks/default_models.py", *sys.argv[1:]])
     body = (
-        f"Command: `.venv/bin/python benchmarks/default_models.py {extra}`"
+        f"Command: `{command}`"
         f"  \nMachine: {machine_line()}  \nDate: {datetime.date.today()}  \n"
-        f"Speed: median of {args.repeats} runs, one photo at a time, detection included.\n\n"
+        f"Speed: median of {args.repeats} rounds, one photo at a time, detection included; the "
+        "rows take turns within each round.\n\n"
         f"{table}"
     )
     write_section(Path("docs/MODELS_RESULTS.md"), "# Shipped parsers: measured", body)

@@ -123,8 +123,9 @@ def main() -> None:
         f"--concurrency {' '.join(map(str, args.concurrency))}`  \n"
         f"Machine: {machine_line()}  \nDate: {datetime.date.today()}  \n"
         f"{args.requests} POST /parse requests of the 512² astronaut per row, on loopback, "
-        "default model, after a warm-up. Requests are served one at a time per model (the "
-        "parser is not thread-safe), so more clients raise latency, not throughput.\n\n"
+        "default model, after a warm-up. Parsing runs one request at a time per model (the "
+        "parser is not thread-safe); decoding uploads and encoding PNGs overlap with it, which "
+        "is what more clients gain.\n\n"
         f"{table}"
     )
     write_section(Path("docs/SPEED.md"), body)
