@@ -299,3 +299,39 @@ def test_small_faces_are_found_by_tiles_and_flagged():
     assert 240 < (x0 + x1) / 2 < 290 and 110 < (y0 + y1) / 2 < 160  # her face in the thumbnail
     result = FaceParser(CentreDisc(), ParseOptions())(canvas)
     assert result.summary()["faces"][0]["small"] is True
+
+
+def test_depth_maps_reach_the_model_aligned_with_the_photo(tmp_path):
+    class DepthAware(CentreDisc):
+        uses_depth = True
+
+        def predict(self, crops, depth=None):
+            self.depth = depth
+            return super().predict(crops)
+
+    model = DepthAware()
+    parser = FaceParser(model, ParseOptions(detect=False))
+    depth = np.zeros((32, 32), np.uint8)
+    depth[:16] = 200  # top half near
+    Image.fromarray(depth).save(tmp_path / "d.png")
+    parser(np.zeros((64, 64, 3), np.uint8), depth=tmp_path / "d.png")  # half size: resized
+    assert model.depth.shape == (1, 64, 64)
+    assert model.depth[0, 10, 32] == 200 and model.depth[0, 50, 32] == 0
+    result = parser(np.zeros((64, 64, 3), np.uint8), depth=np.zeros((64, 64), np.uint8))
+    assert result.depth is not None and result.summary()["depth"] is True
+    with pytest.raises(ValueError, match="uint8"):
+        parser(np.zeros((64, 64, 3), np.uint8), depth=np.zeros((64, 64), np.float32))
+
+
+def test_video_frames_out_as_label_pngs(tmp_path):
+    writer = cv2.VideoWriter(str(tmp_path / "v.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 5, (64, 64))
+    for _ in range(4):
+        writer.write(np.zeros((64, 64, 3), np.uint8))
+    writer.release()
+    parser = FaceParser(CentreDisc(), ParseOptions(detect=False))
+    options = ParseJobOptions(tmp_path / "out", frames=True, frame_step=2)
+    report = run_parse_job(parser, [str(tmp_path / "v.mp4")], options)
+    assert report["counts"] == {"ok": 1}
+    frames = sorted((tmp_path / "out" / "v.frames").iterdir())
+    assert [f.name for f in frames] == ["000000.png", "000002.png"]  # every 2nd of 4 frames
+    assert np.asarray(Image.open(frames[0]))[32, 32] == 6

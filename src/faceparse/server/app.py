@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from PIL import Image
 
 from ..imageio import DataError
@@ -84,6 +84,15 @@ def create_app(
     limit = int(max_upload_mb * 2**20)
     app.state.pool = pool
 
+    @app.middleware("http")
+    async def refuse_large_uploads(request: Request, call_next):
+        # Before the body is read: FastAPI spools a whole multipart upload before the endpoint
+        # runs. (Uploads without a Content-Length are checked after reading, in _read_upload.)
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit + 2**16:
+            return JSONResponse({"detail": f"upload larger than {max_upload_mb:g} MB"}, 413)
+        return await call_next(request)
+
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> str:
         return (resources.files("faceparse.server") / "page.html").read_text()
@@ -96,7 +105,6 @@ def create_app(
 
     @app.post("/parse")
     def parse(
-        request: Request,
         image: Annotated[UploadFile, File(description="A photo (JPEG, PNG, WebP, TIFF, BMP).")],
         space: Annotated[str, Form(description=f"Label space: {', '.join(SPACES)}.")] = "lapa",
         model: Annotated[str, Form(description="Parser: default or landmarks.")] = "default",
@@ -107,9 +115,6 @@ def create_app(
     ) -> dict:
         """Parse every face in the photo. JSON: faces (box, score, keypoints), per-class
         areas in pixels, the classes and colours, and any PNGs asked for (base64)."""
-        length = request.headers.get("content-length")
-        if length is not None and int(length) > limit + 2**16:
-            raise HTTPException(413, f"upload larger than {max_upload_mb:g} MB")
         wanted = [o.strip() for o in outputs.split(",") if o.strip()]
         bad = [o for o in wanted if o not in OUTPUTS]
         if (
