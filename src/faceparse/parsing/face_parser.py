@@ -57,6 +57,7 @@ class ParseResult:
     depth: np.ndarray | None = None  # the depth used (H×W uint8), if any
     source: str | None = None
     notes: list[str] = field(default_factory=list)
+    small_face_px: int = ParseOptions.small_face_px
 
     def overlay(self, alpha: float = 0.5) -> np.ndarray:
         return overlay(self.image, self.labels, self.space, alpha)
@@ -78,7 +79,7 @@ class ParseResult:
         faces = []
         for f in self.faces:
             d = f.to_dict()
-            d["small"] = (f.box[2] - f.box[0]) < ParseOptions.small_face_px
+            d["small"] = (f.box[2] - f.box[0]) < self.small_face_px
             faces.append(d)
         return {
             "source": self.source,
@@ -207,6 +208,7 @@ class FaceParser:
             depth=depth_map,
             source=source,
             notes=notes,
+            small_face_px=self.options.small_face_px,
         )
 
     def _faces(self, image: np.ndarray) -> list[Face]:
