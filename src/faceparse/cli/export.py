@@ -77,10 +77,10 @@ def export_command(
             "normalization": "imagenet mean/std on 0..255 RGB" if in_channels == 3 else "depth/255",
         }
         if safetensors is not None:
-            from ..parsing.weights import parser_from_checkpoint, save_parser
+            from ..parsing.weights import checkpoint_card, save_parser
 
-            net, card = parser_from_checkpoint(checkpoint, network)
-            console.print(f"wrote {save_parser(net, card, safetensors)}")
+            card = checkpoint_card(cfg, network, space)
+            console.print(f"wrote {save_parser(models[network], card, safetensors)}")
         if onnx is None:
             return
         output = "depth" if network == "translator" else "logits"

@@ -41,24 +41,19 @@ def parse_command(
     per-class areas); videos give <stem>.overlay.mp4. Inputs that fail are listed in
     report.json and the rest go on; a rerun skips what is done."""
     from ..parsing import FaceParser, ParseOptions
+    from ..parsing.face_parser import DEFAULT_DEPTH, DEFAULT_RGB
     from ..parsing.job import ParseJobOptions, run_parse_job
+    from ..parsing.weights import shipped
 
     options = ParseOptions(detect=detect, max_side=max_side)
     try:
-        if model == "default":
-            if depth_model is not None:
-                from ..parsing.face_parser import DEFAULT_RGB
-                from ..parsing.weights import shipped
-
-                parser = FaceParser.from_files(
-                    shipped(DEFAULT_RGB), depth_model, options=options, space=space
-                )
-            else:
-                parser = FaceParser.default(options=options, space=space)
-        elif model == "landmarks":
+        if model == "landmarks":
             parser = FaceParser.landmarks(teacher, options=options, space=space)
         else:
-            parser = FaceParser.from_files(model, depth_model, options=options, space=space)
+            rgb = shipped(DEFAULT_RGB) if model == "default" else model
+            if depth_model is None and model == "default":
+                depth_model = shipped(DEFAULT_DEPTH)
+            parser = FaceParser.from_files(rgb, depth_model, options=options, space=space)
     except (OSError, ValueError, KeyError) as e:
         raise typer.BadParameter(str(e)) from None
     job = ParseJobOptions(out, masks, depth, frames, frame_step, overwrite)

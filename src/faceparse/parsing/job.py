@@ -87,7 +87,7 @@ def write_result(result: ParseResult, out: Path, stem: str, masks: bool) -> dict
     return result.summary()
 
 
-def _depth_for(options: ParseJobOptions, path: Path, single: bool):
+def _depth_source(options: ParseJobOptions, path: Path, single: bool):
     d = options.depth
     if d is None or d == "auto":
         return d
@@ -100,7 +100,7 @@ def _depth_for(options: ParseJobOptions, path: Path, single: bool):
 
 
 def parse_image_file(parser: FaceParser, path: Path, stem: str, options: ParseJobOptions, single):
-    result = parser(path, depth=_depth_for(options, path, single))
+    result = parser(path, depth=_depth_source(options, path, single))
     summary = write_result(result, options.out, stem, options.masks)
     summary["status"] = "ok" if result.faces else "no_face"
     return summary
