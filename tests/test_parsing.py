@@ -165,6 +165,14 @@ def test_weights_round_trip_in_float16(tmp_path):
     (tmp_path / "bad.safetensors").write_bytes(b"garbage")
     with pytest.raises(ValueError, match="bad.safetensors"):
         load_parser(tmp_path / "bad.safetensors")
+    from safetensors.torch import save_file
+
+    save_file({"w": torch.zeros(2)}, str(tmp_path / "bare.safetensors"))
+    with pytest.raises(ValueError, match="bare.safetensors: no parser description"):
+        load_parser(tmp_path / "bare.safetensors")
+    save_parser(net, ParserCard("student-lite0", "rgb", "lapa", 64), tmp_path / "wrong.safetensors")
+    with pytest.raises(ValueError, match="do not fit student-lite0"):
+        load_parser(tmp_path / "wrong.safetensors")
 
 
 def test_landmark_parser_on_a_real_photo():
@@ -335,3 +343,34 @@ def test_video_frames_out_as_label_pngs(tmp_path):
     frames = sorted((tmp_path / "out" / "v.frames").iterdir())
     assert [f.name for f in frames] == ["000000.png", "000002.png"]  # every 2nd of 4 frames
     assert np.asarray(Image.open(frames[0]))[32, 32] == 6
+
+
+def test_pseudo_label_job_records_bad_photos_goes_on_and_resumes(tmp_path):
+    from faceparse.datasets import FolderDataset
+    from faceparse.parsing.pseudo_labels import celeb1k_sources, make_training_crops
+
+    root = tmp_path / "celeb1k"
+    (root / "train" / "images").mkdir(parents=True)
+    (root / "train" / "hair").mkdir()
+    Image.fromarray(data.astronaut()).save(root / "train" / "images" / "1.jpg")
+    hair = np.zeros((512, 512), np.uint8)
+    hair[20:90, 170:280] = 255
+    Image.fromarray(hair).save(root / "train" / "hair" / "1_hair.png")
+    Image.fromarray(np.full((64, 64, 3), 128, np.uint8)).save(root / "train" / "images" / "2.jpg")
+    Image.fromarray(hair[:64, :64]).save(root / "train" / "hair" / "2_hair.png")
+    (root / "train" / "images" / "3.jpg").write_bytes(b"broken")
+    Image.fromarray(hair).save(root / "train" / "hair" / "3_hair.png")
+    Image.fromarray(data.astronaut()).save(root / "train" / "images" / "4.jpg")  # no hair mask
+    out = tmp_path / "crops"
+    counts = make_training_crops(celeb1k_sources(root, ["train"]), out, None, size=64)
+    assert counts == {"written": 1, "kept": 0, "no_face": 1, "failed": 2}
+    manifest = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
+    reasons = {e["name"]: e.get("reason", "") for e in manifest if e["status"] == "failed"}
+    assert set(reasons) == {"3.jpg", "4_hair.png"} and "file not found" in reasons["4_hair.png"]
+    crops = FolderDataset(out, "train")
+    assert [s.name for s in crops] == ["celeb1k_1"]
+    label = crops[0].label
+    assert label.shape == (64, 64) and (label == LAPA.index("hair")).any()
+    assert (label == LAPA.index("nose")).sum() > 0
+    again = make_training_crops(celeb1k_sources(root, ["train"]), out, None, size=64)
+    assert again["kept"] == 2 and again["written"] == 0

@@ -77,12 +77,14 @@ def fasseg_sources(root: str | Path, subsets=("V2", "V3"), split: str = "train")
 def make_training_crops(
     sources: Iterable,
     out: str | Path,
-    teacher: str | Path,
+    teacher: str | Path | None,
     size: int = 256,
     progress=None,
 ) -> dict:
     """Write crops and labels under `out` (folder layout, train/val lists) and return counts.
-    Already written samples are kept (resume); failures go to out/failures.jsonl."""
+    Already written samples are kept (resume); every sample, written, faceless or failed, gets
+    a line in out/manifest.jsonl. Without a `teacher`, skin is the face outline and hair only
+    what a source's ground truth gives."""
     out = Path(out)
     detector, parser = FaceDetector(), LandmarkParser(teacher)
     out.mkdir(parents=True, exist_ok=True)

@@ -70,7 +70,10 @@ def load_parser(path: str | Path) -> tuple[nn.Module, ParserCard]:
         meta["arch"], meta["modality"], meta["space"], int(meta["size"]), meta.get("trained", "")
     )
     model = build_parser(card.arch, card.label_space.num_classes, card.in_channels)
-    result = model.load_state_dict(tensors, strict=False)
+    try:
+        result = model.load_state_dict(tensors, strict=False)
+    except RuntimeError as e:  # shape mismatches
+        raise ValueError(f"{path}: weights do not fit {card.arch} ({str(e)[:300]})") from None
     bad = [k for k in result.missing_keys if not k.endswith("num_batches_tracked")]
     if bad or result.unexpected_keys:
         raise ValueError(
@@ -97,6 +100,10 @@ def parser_from_checkpoint(
     cfg, models, space = load_trained(checkpoint)
     if modality not in models:
         raise ValueError(f"{checkpoint}: mode {cfg.mode} has no {modality} parser")
+    return models[modality], checkpoint_card(cfg, modality, space)
+
+
+def checkpoint_card(cfg, modality: str, space: str) -> ParserCard:
+    """The card of a parser trained with TrainConfig `cfg`."""
     trained = f"faceparse train: mode {cfg.mode}, {cfg.optim.steps} steps on {cfg.data.root}"
-    card = ParserCard(cfg.model.parser, modality, space, cfg.data.size, trained)
-    return models[modality], card
+    return ParserCard(cfg.model.parser, modality, space, cfg.data.size, trained)
