@@ -6,6 +6,8 @@
   pixels are left out of the score, so it measures how the visible face survives occlusion).
 * Celeb1k val (153 photos): hair F1 against the ground-truth hair masks.
 * Speed: seconds per photo on scikit-image's 512² astronaut, median of repeats.
+* The shipped files: size and parameters; and how often a face is detected in FASSEG V3's
+  multipose photos, per yaw angle (detection does not depend on the parser).
 
     .venv/bin/python benchmarks/default_models.py [--shared ../shared] [--extra NAME=FILE ...]
 
@@ -87,6 +89,35 @@ def seconds_per_photo(rows, repeats: int) -> dict[str, float]:
     return {name: statistics.median(t) for name, t in times.items()}
 
 
+def shipped_files() -> list[str]:
+    from faceparse.parsing.face_parser import DEFAULT_DEPTH
+    from faceparse.parsing.weights import load_parser
+
+    lines = ["| file | network | input | parameters | size (MB) |", "|---|---|---|---|---|"]
+    for name in (DEFAULT_RGB, DEFAULT_DEPTH):
+        net, card = load_parser(shipped(name))
+        params = sum(p.numel() for p in net.parameters())
+        mb = shipped(name).stat().st_size / 1e6
+        lines.append(
+            f"| {name} | {card.arch} | {card.modality} {card.size}² | "
+            f"{params / 1e6:.2f} M | {mb:.1f} |"
+        )
+    return lines
+
+
+def detection_by_yaw(fasseg: Path) -> list[str]:
+    from faceparse.parsing import FaceDetector
+
+    detector = FaceDetector()
+    lines = ["| yaw | photos | face found |", "|---|---|---|"]
+    folders = sorted((fasseg / "V3" / "Train_RGB").iterdir(), key=lambda p: int(p.name))
+    for folder in folders:
+        paths = list_images(folder)
+        found = sum(1 for p in paths if detector(read_rgb(p)))
+        lines.append(f"| {folder.name}° | {len(paths)} | {found} |")
+    return lines
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", type=Path, default=Path("../shared"))
@@ -142,6 +173,13 @@ def main() -> None:
     for name, r in results.items():
         cells = [f"{r['clean']['f1'][c]:.3f} / {r['occluded']['f1'][c]:.3f}" for c in classes]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "Shipped files:", "", *shipped_files()]
+    lines += [
+        "",
+        "Faces detected in FASSEG V3 (multipose) photos, by yaw:",
+        "",
+        *detection_by_yaw(fasseg),
+    ]
     table = "\n".join(lines)
     print(table)
     command = shlex.join([".venv/bin/python", "benchmarks/default_models.py", *sys.argv[1:]])
