@@ -5,6 +5,9 @@ table and writes docs/RESULTS.md. Resumable: a finished (row, seed) is not train
     .venv/bin/faceparse depth make -d fasseg --root ../shared/data/fasseg -o runs/fasseg-d \\
         --backend head --hair predicted --subsets V2,V3 --workers 2
     .venv/bin/python benchmarks/fasseg_mutual.py [--seeds 0 1 2] [--set optim.steps=150]
+        [--rows rgb depth mutual mutual_translate scarce_depth mutual_rampup mutual_correct]
+
+Runs go seed by seed, so a grid cut short still has every row for the seeds it finished.
 """
 
 from __future__ import annotations
@@ -45,9 +48,14 @@ ROWS = [
 ]
 
 
+# The issue's rows; mutual_rampup and mutual_correct are follow-ups from the 150-step grid.
+DEFAULT_CONFIGS = ["rgb", "depth", "mutual", "mutual_translate", "scarce_depth"]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    ap.add_argument("--rows", nargs="+", default=DEFAULT_CONFIGS, help="configs/fasseg names")
     ap.add_argument("--set", dest="overrides", action="append", default=[])
     ap.add_argument("--fasseg", default=str(ROOT.parent / "shared" / "data" / "fasseg"))
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "RESULTS.md")
@@ -56,9 +64,10 @@ def main() -> None:
     overrides = [f"data.root={args.fasseg}", *args.overrides]
     test = open_dataset("fasseg", args.fasseg, "test", depth=ROOT / "runs" / "fasseg-d")
     test_samples = [test[i] for i in range(len(test))]
+    rows = [r for r in ROWS if r[1] in args.rows]
     results = {}
-    for name in dict.fromkeys(r[1] for r in ROWS):
-        for seed in args.seeds:
+    for seed in args.seeds:
+        for name in dict.fromkeys(r[1] for r in rows):
             evaluations = [(model, modality) for _, n, model, modality in ROWS if n == name]
             results[(name, seed)] = train_and_score(
                 name, seed, overrides, test_samples, evaluations
@@ -72,7 +81,7 @@ def main() -> None:
         + " | depth L1 / RMSE | train min |"
     )
     lines = [head, "|---" * (head.count("|") - 1) + "|"]
-    for label, name, model, modality in ROWS:
+    for label, name, model, modality in rows:
         runs = [results[(name, s)][f"{model}/{modality}"] for s in args.seeds]
         minutes = [results[(name, s)]["train_seconds"] / 60 for s in args.seeds]
         per_class = [
@@ -94,6 +103,9 @@ def main() -> None:
     table = "\n".join(lines)
     print(table)
     cfg = load_config(ROOT / "configs" / "fasseg" / "rgb.yaml", overrides)
+    start = (
+        "ImageNet-initialised encoder" if cfg.model.parser == "student-lite0" else "from scratch"
+    )
     stamp = (
         f"Command: `.venv/bin/python benchmarks/fasseg_mutual.py --seeds "
         f"{' '.join(map(str, args.seeds))}"
@@ -101,8 +113,8 @@ def main() -> None:
         + f"` (after the `faceparse depth make` line in its docstring). Machine: "
         f"{platform.machine()}, {os.cpu_count()} cores, CPU only, torch {torch.__version__}. "
         f"Date: {datetime.date.today()}. Budget per row and seed: {cfg.optim.steps} steps × "
-        f"batch {cfg.optim.batch_size} at {cfg.data.size}², parser {cfg.model.parser}, from "
-        f"scratch. Test: FASSEG V2 test ({len(test_samples)} images) at label resolution; "
+        f"batch {cfg.optim.batch_size} at {cfg.data.size}², parser {cfg.model.parser}, "
+        f"{start}. Test: FASSEG V2 test ({len(test_samples)} images) at label resolution; "
         f"mean ± std over seeds {args.seeds}."
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import cv2
 import torch
-from fasseg_runs import ROOT, mean_std, train_and_score, write_section
+from fasseg_runs import ROOT, mean_std, run_config, train_and_score, write_section
 
 from faceparse.datasets import open_dataset
 from faceparse.export import OnnxParser, export_onnx, quantize_int8
@@ -60,19 +60,16 @@ def main() -> None:
 
     # students and their teacher: one seed (the first)
     seed = args.seeds[0]
-    teacher = train_and_score("bisenet_r18", seed, overrides, test_samples, rgb_eval)
-    teacher_ckpt = ROOT / "runs" / "fasseg" / f"bisenet_r18-s{seed}" / "last.pt"
-    student = train_and_score("student", seed, overrides, test_samples, rgb_eval)
-    distilled = train_and_score(
-        "student_distill",
-        seed,
-        [
-            *overrides,
-            f"distill.teacher={teacher_ckpt}",
-            f"distill.unlabelled={Path(args.celeb) / 'train' / 'images'}",
-        ],
-        test_samples,
-        rgb_eval,
+    run_overrides = {"bisenet_r18": overrides, "student": overrides}
+    teacher_ckpt = Path(run_config("bisenet_r18", seed, overrides).out) / "last.pt"
+    run_overrides["student_distill"] = [
+        *overrides,
+        f"distill.teacher={teacher_ckpt}",
+        f"distill.unlabelled={Path(args.celeb) / 'train' / 'images'}",
+    ]
+    teacher, student, distilled = (
+        train_and_score(name, seed, run_overrides[name], test_samples, rgb_eval)
+        for name in ("bisenet_r18", "student", "student_distill")
     )
     train = open_dataset("fasseg", args.fasseg, "train")
     calibration = [train[i].image for i in range(min(16, len(train)))]
@@ -88,9 +85,8 @@ def main() -> None:
     ]
     for label, r, name in rows:
         s = r["rgb/rgb"]
-        q = int8_scores(
-            ROOT / "runs" / "fasseg" / f"{name}-s{seed}" / "last.pt", calibration, test_samples
-        )
+        checkpoint = Path(run_config(name, seed, run_overrides[name]).out) / "last.pt"
+        q = int8_scores(checkpoint, calibration, test_samples)
         lines.append(
             f"| {label} | {s['mean_f1']:.3f} | {100 * s['pixel_accuracy']:.2f}% "
             f"| {s['mean_fragmentation']:.2f} | {q['fp32']:.3f} | {q['int8']:.3f} "
