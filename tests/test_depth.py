@@ -104,8 +104,20 @@ def test_head_and_face_depth_on_real_faces(fasseg_root, tmp_path):
     Image.fromarray(blank).save(root / "images" / "b.png")
     (root / "images" / "c.png").write_bytes(b"broken")
     out = tmp_path / "out"
-    args = ["depth", "make", "-d", "folder", "--root", str(root), "-o", str(out), "--backend",
-            "face", "--model-dir", str(MODELS)]  # fmt: skip
+    args = [
+        "depth",
+        "make",
+        "-d",
+        "folder",
+        "--root",
+        str(root),
+        "-o",
+        str(out),
+        "--backend",
+        "face",
+        "--model-dir",
+        str(MODELS),
+    ]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     entries = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
@@ -136,8 +148,9 @@ def test_import_ict_from_a_tiny_release(tmp_path):
     _write_obj(model / "jawOpen.obj", neutral - [0, 0.25, 0], faces)
     (model / "vertex_indices.json").write_text(json.dumps({"idx_to_landmark_verts": [0, 2]}))
 
-    out = import_ict(tmp_path / "ICT-FaceKit", tmp_path / "head.npz", face_vertices=4,
-                     head_vertices=5)  # fmt: skip
+    out = import_ict(
+        tmp_path / "ICT-FaceKit", tmp_path / "head.npz", face_vertices=4, head_vertices=5
+    )
     z = np.load(out)
     np.testing.assert_array_equal(z["mean"], neutral[:5])
     np.testing.assert_array_equal(z["triangles"], [[0, 1, 2], [0, 2, 3], [2, 3, 4]])
@@ -192,8 +205,16 @@ def test_depth_show_skips_a_broken_photo(fasseg_root, tmp_path):
     Image.fromarray(sample.image).save(tmp_path / "good.png")
     (tmp_path / "bad.png").write_bytes(b"not a png")
     out = tmp_path / "show.png"
-    args = ["depth", "show", str(tmp_path / "bad.png"), str(tmp_path / "good.png"), "-o", str(out),
-            "--model-dir", str(MODELS)]  # fmt: skip
+    args = [
+        "depth",
+        "show",
+        str(tmp_path / "bad.png"),
+        str(tmp_path / "good.png"),
+        "-o",
+        str(out),
+        "--model-dir",
+        str(MODELS),
+    ]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     assert "skipped" in res.output and "bad.png" in res.output

@@ -31,15 +31,27 @@ class Compose:
 
 def _warp(sample: Sample, matrix: np.ndarray, size: tuple[int, int], label_fill: int) -> Sample:
     w, h = size
-    image = cv2.warpAffine(sample.image, matrix, (w, h), flags=cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))  # fmt: skip
+    image = cv2.warpAffine(
+        sample.image,
+        matrix,
+        (w, h),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(0, 0, 0),
+    )
     out = {"image": image}
     for key in ("label", "depth"):
         arr = getattr(sample, key)
         if arr is not None:
             fill = label_fill if key == "label" else 0
-            out[key] = cv2.warpAffine(arr, matrix, (w, h), flags=cv2.INTER_NEAREST,
-                                      borderMode=cv2.BORDER_CONSTANT, borderValue=fill)  # fmt: skip
+            out[key] = cv2.warpAffine(
+                arr,
+                matrix,
+                (w, h),
+                flags=cv2.INTER_NEAREST,
+                borderMode=cv2.BORDER_CONSTANT,
+                borderValue=fill,
+            )
     return sample.with_arrays(**out)
 
 

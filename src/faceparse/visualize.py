@@ -76,9 +76,15 @@ def legend(space: LabelSpace, ids: Sequence[int] | None = None, width: int = 160
         y = 2 + k * line
         cv2.rectangle(img, (2, y + 2), (16, y + 14), tuple(int(c) for c in space.palette[i]), -1)
         cv2.putText(
-            img, f"{i} {space.classes[i]}", (22, y + 13), cv2.FONT_HERSHEY_SIMPLEX, 0.4,
-            (0, 0, 0), 1, cv2.LINE_AA,
-        )  # fmt: skip
+            img,
+            f"{i} {space.classes[i]}",
+            (22, y + 13),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.4,
+            (0, 0, 0),
+            1,
+            cv2.LINE_AA,
+        )
     return img
 
 

@@ -81,10 +81,13 @@ def check(
     space and image/label/depth size mismatches. Exits 1 when anything is wrong."""
     opts = _options(dataset, subsets, space)
     report = check_dataset(
-        dataset, root, split or None, depth,
+        dataset,
+        root,
+        split or None,
+        depth,
         progress=lambda it: track(it, description="checking", console=console, transient=True),
         **opts,
-    )  # fmt: skip
+    )
     print_report(report, max_listed)
     if json_out:
         write_text_atomic(json_out, json.dumps(report.to_dict(), indent=2))

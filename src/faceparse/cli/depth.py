@@ -28,9 +28,14 @@ def _config(backend, hair, normalization, mm_per_level, model_dir, hair_model) -
         raise typer.BadParameter("--hair is none or predicted (never ground truth)")
     if hair == "predicted" and backend != "head":
         raise typer.BadParameter("--hair predicted extends the head backend; use --backend head")
-    return DepthConfig(backend, hair, normalization, mm_per_level,
-                       str(model_dir) if model_dir else None,
-                       str(hair_model) if hair_model else None)  # fmt: skip
+    return DepthConfig(
+        backend,
+        hair,
+        normalization,
+        mm_per_level,
+        str(model_dir) if model_dir else None,
+        str(hair_model) if hair_model else None,
+    )
 
 
 @depth_app.command("make")
@@ -53,10 +58,15 @@ def make(
     opts = {"subsets": tuple(subsets.split(","))} if subsets else {}
     try:
         counts = make_depth(
-            dataset, root, out, cfg, split or None, workers,
+            dataset,
+            root,
+            out,
+            cfg,
+            split or None,
+            workers,
             progress=lambda it, n: track(it, total=n, description="depth", console=console),
             **opts,
-        )  # fmt: skip
+        )
     except (ModelFileError, DataError, ValueError) as e:
         console.print(f"[red]error:[/] {e}")
         raise typer.Exit(1) from None

@@ -62,9 +62,12 @@ def synthetic_face(
     cv2.rectangle(label, (0, int(cy + 1.4 * fb)), (size, size), int(cid("cloth")), -1)
     neck_w = 0.5 * fa
     cv2.rectangle(
-        label, (int(cx - neck_w), int(cy + 0.5 * fb)), (int(cx + neck_w), int(cy + 1.4 * fb)),
-        int(cid("neck")), -1,
-    )  # fmt: skip
+        label,
+        (int(cx - neck_w), int(cy + 0.5 * fb)),
+        (int(cx + neck_w), int(cy + 1.4 * fb)),
+        int(cid("neck")),
+        -1,
+    )
     ellipse("hair", rotate(0, -0.12 * fb), (1.18 * fa, 1.02 * fb))
     for side, cls in ((-1, "l_ear"), (1, "r_ear")):
         ellipse(cls, rotate(side * 0.98 * fa, 0.02 * fb), (jitter(0.16 * fa), jitter(0.26 * fb)))
@@ -72,8 +75,16 @@ def synthetic_face(
     # A fringe of hair over the forehead: the upper part of a wider ellipse.
     fringe = np.zeros_like(label)
     fc = rotate(0, -0.95 * fb)
-    cv2.ellipse(fringe, (int(fc[0]), int(fc[1])), (int(1.05 * fa), int(jitter(0.42 * fb))),
-                tilt, 0, 360, 1, -1)  # fmt: skip
+    cv2.ellipse(
+        fringe,
+        (int(fc[0]), int(fc[1])),
+        (int(1.05 * fa), int(jitter(0.42 * fb))),
+        tilt,
+        0,
+        360,
+        1,
+        -1,
+    )
     label[(fringe == 1) & (label == cid("skin"))] = cid("hair")
     for side, eye, brow in ((-1, "l_eye", "l_brow"), (1, "r_eye", "r_brow")):
         ex, ey = 0.42 * fa * side, -0.12 * fb

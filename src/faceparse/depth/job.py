@@ -96,8 +96,10 @@ def make_depth(
     previous_config = out / "config.json"
     cfg_json = json.dumps(asdict(config), indent=2, sort_keys=True)
     if previous_config.is_file() and previous_config.read_text() != cfg_json:
-        raise ValueError(f"{out} was made with another configuration ({previous_config}); "
-                         "use a new output folder")  # fmt: skip
+        raise ValueError(
+            f"{out} was made with another configuration ({previous_config}); "
+            "use a new output folder"
+        )
     write_text_atomic(previous_config, cfg_json)
 
     tasks = plan(dataset, root, splits, out, **options)

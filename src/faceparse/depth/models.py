@@ -96,9 +96,14 @@ class HeadModel:
     def load(cls, folder: Path) -> HeadModel:
         head = _load_npz(
             folder / HEAD_FILE,
-            {"mean": (None, 3), "triangles": (None, 3), "identity": (None, None, 3),
-             "expression": (None, None, 3), "face_vertices": (2,)},
-        )  # fmt: skip
+            {
+                "mean": (None, 3),
+                "triangles": (None, 3),
+                "identity": (None, None, 3),
+                "expression": (None, None, 3),
+                "face_vertices": (2,),
+            },
+        )
         dense = _load_npz(folder / DENSE_FILE, {"triangle": (468,), "barycentric": (468, 3)})
         v = head["mean"].shape[0]
         tris = head["triangles"].astype(np.int64)

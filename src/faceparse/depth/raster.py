@@ -50,6 +50,9 @@ def rasterize(
     _rasterize(
         np.ascontiguousarray(vertices, np.float64),
         np.ascontiguousarray(triangles, np.int64),
-        h, w, zbuf, tri_index,
-    )  # fmt: skip
+        h,
+        w,
+        zbuf,
+        tri_index,
+    )
     return zbuf, tri_index

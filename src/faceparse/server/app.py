@@ -100,8 +100,12 @@ def create_app(
     @app.get("/health")
     def health() -> dict:
         """Liveness, the models offered and those already loaded."""
-        return {"status": "ok", "models": list(pool.factories), "loaded": pool.loaded(),
-                "max_upload_mb": max_upload_mb}  # fmt: skip
+        return {
+            "status": "ok",
+            "models": list(pool.factories),
+            "loaded": pool.loaded(),
+            "max_upload_mb": max_upload_mb,
+        }
 
     @app.post("/parse")
     def parse(

@@ -102,7 +102,11 @@ class Trainer:
             model.to(self.device)
             if self.channels_last:
                 model.to(memory_format=torch.channels_last)
-        self.scaler = torch.amp.GradScaler("cuda", enabled=self.autocast_dtype == torch.float16)
+        # One scaler per optimizer: GradScaler.update() must run once per optimizer step, and the
+        # discriminator's overflows must not shrink the generator's scale.
+        fp16 = self.autocast_dtype == torch.float16
+        self.scaler = torch.amp.GradScaler("cuda", enabled=fp16)
+        self.disc_scaler = torch.amp.GradScaler("cuda", enabled=fp16)
 
         generator_params = [
             p for name, m in self.models.items() if name != "discriminator" for p in m.parameters()
@@ -191,6 +195,7 @@ class Trainer:
             "optimizer": self.optimizer.state_dict(),
             "disc_optimizer": self.disc_optimizer.state_dict() if self.disc_optimizer else None,
             "scaler": self.scaler.state_dict(),
+            "disc_scaler": self.disc_scaler.state_dict(),
             "best": self.best,
             "depth_labelled": self.depth_labelled,
         }
@@ -203,6 +208,8 @@ class Trainer:
         if self.disc_optimizer is not None:
             self.disc_optimizer.load_state_dict(state["disc_optimizer"])
         self.scaler.load_state_dict(state["scaler"])
+        if "disc_scaler" in state:  # checkpoints from before the discriminator had its own
+            self.disc_scaler.load_state_dict(state["disc_scaler"])
         self.step, self.best = state["step"], state["best"]
         self.depth_labelled = state["depth_labelled"]
 
@@ -322,8 +329,8 @@ class Trainer:
             probs = logits.float().softmax(1).unflatten(0, (n, k))
             mean = probs.mean(1, keepdim=True).expand_as(probs).flatten(0, 1).detach()
             seen_by_all = b["visible"].all(1, keepdim=True).expand(n, k, *visible.shape[1:])
-            consistency = mutual_kl(logits, mean.clamp_min(1e-8).log(), 1.0,
-                                    seen_by_all.flatten(0, 1))  # fmt: skip
+            log_mean = mean.clamp_min(1e-8).log()
+            consistency = mutual_kl(logits, log_mean, 1.0, seen_by_all.flatten(0, 1))
         labels = b["label"].repeat_interleave(k, 0).masked_fill(~visible, 0)
         return kl, consistency, labels
 
@@ -334,9 +341,9 @@ class Trainer:
         with self.autocast():
             loss = discriminator_adversarial(d(rgb, real), d(rgb, fake.to(real.dtype)))
         self.disc_optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
-        self.scaler.step(self.disc_optimizer)
-        self.scaler.update()
+        self.disc_scaler.scale(loss).backward()
+        self.disc_scaler.step(self.disc_optimizer)
+        self.disc_scaler.update()
         return float(loss.detach())
 
     # -- the loop ---------------------------------------------------------------------------
