@@ -43,7 +43,8 @@ def choose_depth_labelled(count: int, fraction: float, seed: int) -> np.ndarray:
 
 
 class AugmentedFaces(torch.utils.data.Dataset):
-    """Item (epoch, index) -> dict of rgb, depth, label, depth_label tensors."""
+    """Item (epoch, index) -> dict of rgb, depth, label, depth_label tensors, and `skipped`:
+    the damaged files passed over to fill this slot, one per line ("" when none)."""
 
     def __init__(
         self,
@@ -69,9 +70,9 @@ class AugmentedFaces(torch.utils.data.Dataset):
     def __len__(self) -> int:
         return len(self.source)
 
-    def __getitem__(self, item: tuple[int, int]) -> dict[str, torch.Tensor]:
+    def __getitem__(self, item: tuple[int, int]) -> dict:
         epoch, index = item
-        sample = self.source[index]
+        sample, index, skipped = self._readable(index)
         if self.with_depth and sample.depth is None:
             raise ValueError(f"{sample.name}: this mode needs depth; set data.depth")
         sample = self.transform(sample, np.random.default_rng([self.seed, epoch, index]))
@@ -94,13 +95,26 @@ class AugmentedFaces(torch.utils.data.Dataset):
             label = torch.full(sample.image.shape[:2], IGNORE_INDEX, dtype=torch.int64)
         else:
             label = torch.from_numpy(sample.label.astype(np.int64))
-        out = {"rgb": rgb_tensor(sample.image), "label": label, **extra}
+        out = {"rgb": rgb_tensor(sample.image), "label": label, "skipped": skipped, **extra}
         if self.with_depth:
             out["depth"] = depth_tensor(sample.depth)
             out["depth_label"] = (
                 label if self.depth_labelled[index] else torch.full_like(label, IGNORE_INDEX)
             )
         return out
+
+    def _readable(self, index: int) -> tuple[Sample, int, str]:
+        """The sample at `index` or, when its files are damaged, the next readable one: a bad
+        file in a large training set costs one substitution, not the run (and, being
+        deterministic, keeps `--resume` exact). Returns (sample, its index, what was skipped)."""
+        reasons = []
+        for offset in range(len(self.source)):
+            i = (index + offset) % len(self.source)
+            try:
+                return self.source[i], i, "\n".join(reasons)
+            except DataError as e:
+                reasons.append(str(e))
+        raise ValueError(f"no readable sample in the training set; first problem: {reasons[0]}")
 
 
 class UnlabelledPhotos(Sequence[Sample]):

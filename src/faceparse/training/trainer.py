@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -124,6 +125,7 @@ class Trainer:
         self.loss = parser_loss(config.loss)
         self.step = 0
         self.best = {"score": None, "step": None}  # None until a validation has run
+        self.skipped: set[str] = set()  # damaged training files already reported
         if resume:
             self._restore(self.out / "last.pt")
         self.train_models = {
@@ -219,10 +221,23 @@ class Trainer:
             with open(self.out / "metrics.jsonl", "a") as f:
                 f.write(json.dumps(record) + "\n")
 
+    def _record_skipped(self, *batches: dict | None) -> None:
+        """Log each damaged training file once (metrics.jsonl and stderr); training goes on."""
+        for batch in batches:
+            for reasons in batch.get("skipped", []) if batch else []:
+                for reason in filter(None, reasons.split("\n")):
+                    if reason not in self.skipped:
+                        self.skipped.add(reason)
+                        self.log({"step": self.step, "split": "labelled", "skipped": reason})
+                        if self.dist.is_main:
+                            print(f"skipped a damaged training file: {reason}", file=sys.stderr)
+
     # -- one step ---------------------------------------------------------------------------
     def _to_device(self, batch: dict) -> dict:
         out = {}
         for k, v in batch.items():
+            if k == "skipped":
+                continue
             v = v.to(self.device, non_blocking=True)
             if v.ndim == 4 and self.channels_last:
                 v = v.contiguous(memory_format=torch.channels_last)
@@ -237,6 +252,7 @@ class Trainer:
         lr = self.lr_at(step)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
+        self._record_skipped(batch, unlabelled)
         b = self._to_device(batch)
         parts: dict[str, float] = {"lr": lr}
         total = torch.zeros((), device=self.device)
