@@ -46,6 +46,14 @@ class CentreDisc:
         return p
 
 
+class DepthAware(CentreDisc):
+    uses_depth = True
+
+    def predict(self, crops, depth=None):
+        self.depth = depth
+        return super().predict(crops)
+
+
 def _face(cx, cy, eye_dist):
     """Upright face keypoints: eyes eye_dist apart, mouth 1.1 × eye_dist below them."""
     eyes = np.array([[cx - eye_dist / 2, cy], [cx + eye_dist / 2, cy]])
@@ -310,13 +318,6 @@ def test_small_faces_are_found_by_tiles_and_flagged():
 
 
 def test_depth_maps_reach_the_model_aligned_with_the_photo(tmp_path):
-    class DepthAware(CentreDisc):
-        uses_depth = True
-
-        def predict(self, crops, depth=None):
-            self.depth = depth
-            return super().predict(crops)
-
     model = DepthAware()
     parser = FaceParser(model, ParseOptions(detect=False))
     depth = np.zeros((32, 32), np.uint8)
@@ -329,6 +330,49 @@ def test_depth_maps_reach_the_model_aligned_with_the_photo(tmp_path):
     assert result.depth is not None and result.summary()["depth"] is True
     with pytest.raises(ValueError, match="uint8"):
         parser(np.zeros((64, 64, 3), np.uint8), depth=np.zeros((64, 64), np.float32))
+
+
+def test_auto_depth_is_rendered_per_face_on_its_crop():
+    class DiscRenderer:
+        """Stands in for DepthRenderer: a near disc in the middle of whatever crop it gets."""
+
+        def __init__(self):
+            self.shapes = []
+
+        def __call__(self, crop):
+            self.shapes.append(crop.shape)
+            d = np.zeros(crop.shape[:2], np.uint8)
+            cv2.circle(d, (32, 32), 12, 200, -1)
+            return d, None
+
+    renderer = DiscRenderer()
+    model = DepthAware()
+    parser = FaceParser(model, ParseOptions(detect=False), depth_renderer=renderer)
+    parser.detector = lambda img: [_face(80, 80, 20), _face(220, 100, 30)]
+    result = parser(np.full((200, 300, 3), 90, np.uint8), depth="auto")
+    assert renderer.shapes == [(64, 64, 3), (64, 64, 3)]  # one render per face, on its crop
+    assert model.depth.shape == (2, 64, 64) and model.depth[:, 32, 32].tolist() == [200, 200]
+    # the photo-level map holds both heads, each at its own face, and nothing elsewhere
+    assert result.depth.shape == (200, 300)
+    assert result.depth[82, 80] == 200 and result.depth[103, 220] == 200
+    assert result.depth[190, 10] == 0 and result.depth[10, 150] == 0
+    nothing = FaceParser(model, ParseOptions(detect=False), depth_renderer=renderer)
+    nothing.detector = lambda img: []
+    assert not nothing(np.zeros((50, 60, 3), np.uint8), depth="auto").depth.any()
+
+
+@pytest.mark.skipif(
+    not (SHARED / "models" / "ict_head_light.npz").is_file(),
+    reason="the head model (../shared/models/ict_head_light.npz) is absent",
+)
+def test_auto_depth_fits_a_head_to_every_face_in_a_group_photo():
+    pair = np.concatenate([data.astronaut(), data.astronaut()[:, ::-1]], axis=1)
+    result = FaceParser.default()(pair, depth="auto")
+    assert len(result.faces) == 2
+    for face in result.faces:
+        x0, y0, x1, y1 = (int(v) for v in face.box)
+        assert (result.depth[y0:y1, x0:x1] > 0).mean() > 0.8  # each face has its own head
+    assert result.depth[500:, :].max() == 0  # nothing on the suits far below the heads
 
 
 def test_video_frames_out_as_label_pngs(tmp_path):

@@ -184,13 +184,14 @@ class FaceParser:
         if scale < 1:
             size = (max(1, round(full_w * scale)), max(1, round(full_h * scale)))
             work = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
-        depth_map = self._depth_for(depth, work, source)
+        render_depth = isinstance(depth, str) and depth == "auto"
+        depth_map = None if render_depth else self._depth_for(depth, work, source)
         notes: list[str] = []
         faces = self._faces(work)
         if len(faces) > self.options.max_faces:
             notes.append(f"{len(faces)} faces found; parsed the {self.options.max_faces} largest")
             faces = faces[: self.options.max_faces]
-        probs = self._parse_faces(work, faces, depth_map)
+        probs, depth_map = self._parse_faces(work, faces, depth_map, render_depth)
         probs = _group_probabilities(probs, self.model.space, self.space)
         labels = probs.argmax(0).astype(np.uint8)
         if scale < 1:
@@ -220,12 +221,6 @@ class FaceParser:
     def _depth_for(self, depth: Any, image: np.ndarray, source: str | None) -> np.ndarray | None:
         if depth is None:
             return None
-        if isinstance(depth, str) and depth == "auto":
-            if self._depth_renderer is None:
-                from ..depth import DepthConfig, DepthRenderer
-
-                self._depth_renderer = DepthRenderer(DepthConfig(backend="head", hair="predicted"))
-            return self._depth_renderer(image)[0]
         d = read_gray(depth) if isinstance(depth, str | os.PathLike) else np.asarray(depth)
         if d.ndim != 2 or d.dtype != np.uint8:
             raise ValueError(
@@ -236,24 +231,43 @@ class FaceParser:
             d = cv2.resize(d, image.shape[1::-1], interpolation=cv2.INTER_NEAREST)
         return d
 
+    def _render_depth(self, crop: np.ndarray) -> np.ndarray:
+        if self._depth_renderer is None:
+            from ..depth import DepthConfig, DepthRenderer
+
+            self._depth_renderer = DepthRenderer(DepthConfig(backend="head", hair="predicted"))
+        return self._depth_renderer(crop)[0]
+
     def _parse_faces(
-        self, image: np.ndarray, faces: Sequence[Face], depth: np.ndarray | None
-    ) -> np.ndarray:
-        """Class probabilities over the whole image: each pixel takes the face whose parse is
-        most sure it is not background; pixels no crop covers are background."""
+        self,
+        image: np.ndarray,
+        faces: Sequence[Face],
+        depth: np.ndarray | None,
+        render_depth: bool = False,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(Class probabilities over the whole image, the depth used). Each pixel takes the face
+        whose parse is most sure it is not background; pixels no crop covers are background.
+        `render_depth`: depth is rendered per face on its aligned crop, the way the depth
+        parser's training crops were made (docs/MODELS.md), so every face in a group photo gets
+        its own head fit and its own near-to-far range; the photo-level map is pasted back."""
         h, w = image.shape[:2]
         c = self.model.space.num_classes
         probs = np.zeros((c, h, w), np.float32)
         probs[0] = 1
+        if render_depth:
+            depth = np.zeros((h, w), np.uint8)
         if not faces:
-            return probs
+            return probs, depth
         size = self.model.size
         matrices = [crop_matrix(f, size, self.options.zoom) for f in faces]
         crops = np.stack([warp_to_crop(image, m, size) for m in matrices])
         depth_crops = None
-        if depth is not None and self.model.uses_depth:
+        if render_depth:
+            depth_crops = np.stack([self._render_depth(crop) for crop in crops])
+            depth = _paste_depth(depth_crops, matrices, depth)
+        elif depth is not None and self.model.uses_depth:
             depth_crops = np.stack([warp_to_crop(depth, m, size, nearest=True) for m in matrices])
-        crop_probs = self.model.predict(crops, depth_crops)
+        crop_probs = self.model.predict(crops, depth_crops if self.model.uses_depth else None)
         best = np.zeros((h, w), np.float32)  # foreground probability of the face chosen so far
         for p, m in zip(crop_probs, matrices, strict=True):
             box = crop_box(m, size, (h, w))
@@ -265,11 +279,26 @@ class FaceParser:
             take = fg > best[y0:y1, x0:x1]
             probs[:, y0:y1, x0:x1] = np.where(take, region, probs[:, y0:y1, x0:x1])
             best[y0:y1, x0:x1] = np.where(take, fg, best[y0:y1, x0:x1])
-        return probs
+        return probs, depth
 
     def close(self) -> None:
         if self.detector is not None:
             self.detector.close()
+
+
+def _paste_depth(crops: np.ndarray, matrices: list[np.ndarray], canvas: np.ndarray) -> np.ndarray:
+    """Per-face depth crops (N×S×S uint8) pasted into `canvas` (H×W uint8); where heads
+    overlap the nearer (brighter) value wins."""
+    out = canvas.copy()
+    size = crops.shape[-1]
+    for crop, m in zip(crops, matrices, strict=True):
+        box = crop_box(m, size, out.shape)
+        x0, y0, x1, y1 = box
+        if x1 > x0 and y1 > y0:
+            region, inside = paste_back(crop[None].astype(np.float32), m, box)
+            pasted = np.where(inside, np.rint(region[0]), 0).astype(np.uint8)
+            out[y0:y1, x0:x1] = np.maximum(out[y0:y1, x0:x1], pasted)
+    return out
 
 
 DEFAULT_RGB = "rgb_lapa.safetensors"
