@@ -5,6 +5,7 @@ from PIL import Image
 from faceparse.imageio import (
     DataError,
     atomic_open,
+    decode_rgb,
     read_gray,
     read_label_ids,
     read_rgb,
@@ -67,6 +68,20 @@ def test_bad_files_name_the_file(tmp_path, rgb):
     (tmp_path / "t.jpg").write_bytes(data[: len(data) // 2])
     with pytest.raises(DataError, match="t.jpg"):
         read_rgb(tmp_path / "t.jpg")
+
+
+def test_uploaded_bytes_decode_like_files(tmp_path):
+    rgba = np.zeros((2, 2, 4), np.uint8)
+    rgba[0, 0] = (200, 0, 0, 255)  # one opaque red pixel, the rest transparent
+    Image.fromarray(rgba).save(tmp_path / "a.png")
+    out = decode_rgb((tmp_path / "a.png").read_bytes(), "a.png")
+    np.testing.assert_array_equal(out, read_rgb(tmp_path / "a.png"))
+    np.testing.assert_array_equal(out[1, 1], [255, 255, 255])
+    with pytest.raises(DataError, match="up.jpg: empty file"):
+        decode_rgb(b"", "up.jpg")
+    with pytest.raises(DataError, match="up.jpg: cannot decode") as e:
+        decode_rgb(b"\xff\xd8 not a jpeg", "up.jpg")
+    assert e.value.kind == "unreadable"
 
 
 def test_label_reading(tmp_path):

@@ -8,6 +8,7 @@ uint8 RGB (H×W×3), uint8 label ids (H×W) and uint8 depth (H×W).
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 from collections.abc import Iterator
@@ -41,8 +42,12 @@ def _open(path: str | os.PathLike) -> Image.Image:
         raise DataError(path, "missing", "file not found")
     if path.stat().st_size == 0:
         raise DataError(path, "unreadable", "empty file (0 bytes)")
+    return _decode(path, path)
+
+
+def _decode(source: Path | IO[bytes], path: Path) -> Image.Image:
     try:
-        im = Image.open(path)
+        im = Image.open(source)
         im.load()  # decode now, so a truncated file fails here and not later
     except Exception as e:  # Pillow raises many types for damaged files
         raise DataError(path, "unreadable", f"cannot decode image ({e})") from e
@@ -65,7 +70,17 @@ def _to_uint8(arr: np.ndarray, path: Path) -> np.ndarray:
 
 def read_rgb(path: str | os.PathLike) -> np.ndarray:
     """Any photo -> uint8 RGB H×W×3, upright (EXIF orientation applied), alpha over white."""
-    im = _open(path)
+    return _photo_rgb(_open(path), Path(path))
+
+
+def decode_rgb(data: bytes, name: str) -> np.ndarray:
+    """A photo file's contents (an upload) -> as `read_rgb`; errors name `name`."""
+    if not data:
+        raise DataError(name, "unreadable", "empty file (0 bytes)")
+    return _photo_rgb(_decode(io.BytesIO(data), Path(name)), Path(name))
+
+
+def _photo_rgb(im: Image.Image, path: Path) -> np.ndarray:
     # A malformed EXIF block should not cost the photo: keep it as stored.
     with contextlib.suppress(Exception):
         im = ImageOps.exif_transpose(im)
@@ -74,7 +89,7 @@ def read_rgb(path: str | os.PathLike) -> np.ndarray:
         white = Image.new("RGBA", im.size, (255, 255, 255, 255))
         im = Image.alpha_composite(white, im)
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
-        grey = _to_uint8(np.asarray(im), Path(path))
+        grey = _to_uint8(np.asarray(im), path)
         return np.repeat(grey[:, :, None], 3, axis=2)
     if im.mode == "F":
         raise DataError(path, "format", "floating-point images are not photos")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import base64
 import io
-import tempfile
 import threading
 from collections.abc import Callable
 from importlib import resources
@@ -25,7 +24,7 @@ from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse
 from PIL import Image
 
-from ..imageio import DataError
+from ..imageio import DataError, decode_rgb
 from ..labels import get_label_space
 from ..visualize import depth_to_rgb
 
@@ -152,19 +151,11 @@ def create_app(
 
 def _read_upload(upload: UploadFile, limit: int) -> np.ndarray:
     """The uploaded photo as RGB, or a 4xx that says what is wrong with it."""
-    from ..imageio import read_rgb
-
     data = upload.file.read(limit + 1)
     if len(data) > limit:
         raise HTTPException(413, f"upload larger than {limit / 2**20:g} MB")
-    if not data:
-        raise HTTPException(400, f"{upload.filename or 'upload'}: empty file")
     name = Path(upload.filename or "upload").name
-    # read_rgb handles every format quirk (EXIF, 16-bit, alpha) from a file, with its errors.
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(data)
-        try:
-            return read_rgb(path)
-        except DataError as e:
-            raise HTTPException(400, f"{name}: {e.reason}") from None
+    try:
+        return decode_rgb(data, name)
+    except DataError as e:
+        raise HTTPException(400, f"{name}: {e.reason}") from None
