@@ -122,7 +122,7 @@ def test_image_label_size_mismatch(tmp_path):
 
 
 def test_unknown_dataset_and_split():
-    with pytest.raises(KeyError, match="known: celebamask-hq"):
+    with pytest.raises(KeyError, match="choose from celebamask-hq"):
         open_dataset("celeba", ".", "train")
     with pytest.raises(ValueError, match="unknown split"):
         open_dataset("lapa", ".", "dev")

@@ -88,7 +88,7 @@ def test_flip_lut_swaps_pairs_only():
 
 
 def test_unknown_space_is_a_clear_error():
-    with pytest.raises(KeyError, match="known: celebamask-hq"):
+    with pytest.raises(KeyError, match="choose from celebamask-hq"):
         get_label_space("celeba")
 
 

@@ -13,6 +13,7 @@ from conftest import SHARED
 from PIL import Image
 from skimage import data
 
+from faceparse.errors import DataError
 from faceparse.labels import FASSEG, IGNORE_INDEX, LAPA
 from faceparse.parsing import FaceParser, ParseOptions, landmark_labels
 from faceparse.parsing.align import crop_box, crop_matrix, paste_back, warp_to_crop
@@ -142,11 +143,14 @@ def test_face_parser_takes_paths_pil_and_arrays_and_batches(tmp_path):
 
 
 def test_huge_images_are_parsed_smaller_and_labelled_at_full_size():
-    parser = FaceParser(CentreDisc(), ParseOptions(detect=False))
-    result = parser(np.zeros((8000, 6000, 3), np.uint8))  # the "huge" photo
+    # 48 Mpx is over the default pixel budget (40 Mpx): raised here, refused below
+    parser = FaceParser(CentreDisc(), ParseOptions(detect=False, max_pixels=50_000_000))
+    result = parser(np.zeros((8000, 6000, 3), np.uint8))
     assert result.labels.shape == (8000, 6000)
     assert result.probabilities.shape[1:] == (2048, 1536) and result.scale == 0.256
     assert result.labels[4000, 3000] == 6 and "max_side" in result.notes[-1]
+    with pytest.raises(DataError, match="6000×8000 is over the 40 Mpx limit"):
+        FaceParser(CentreDisc(), ParseOptions(detect=False))(np.zeros((8000, 6000, 3), np.uint8))
 
 
 def test_fusing_pseudo_labels_with_coarse_ground_truth():

@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from .datasets import DATASETS, FaceDataset, SampleRecord, open_dataset
-from .imageio import DataError, read_gray, read_rgb
+from .errors import DataError
+from .imageio import read_gray, read_rgb
 from .labels import get_label_space
 
 

@@ -11,51 +11,72 @@ import contextlib
 import io
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
-# Decompression-bomb guard: a 20000×20000 photo is still accepted, a crafted 10^10-pixel one is not.
-Image.MAX_IMAGE_PIXELS = 400_000_000
+from .errors import DataError
 
-
-class DataError(ValueError):
-    """A data file that cannot be used. `kind` groups problems in reports."""
-
-    KINDS = ("missing", "unreadable", "format", "label_ids", "size_mismatch")
-
-    def __init__(self, path: str | os.PathLike, kind: str, reason: str):
-        assert kind in self.KINDS, kind
-        self.path = Path(path)
-        self.kind = kind
-        self.reason = reason
-        super().__init__(f"{self.path}: {reason}")
+# Decoding costs ~50 bytes of peak memory per pixel on the parse path; 40 Mpx (a 7700×5200
+# photo, more than any phone camera gives) keeps one photo under 2 GB. Larger files are refused
+# from their header, before a pixel is decoded. Pillow's own process-wide limit is left alone.
+DEFAULT_MAX_PIXELS = 40_000_000
 
 
-def _open(path: str | os.PathLike) -> Image.Image:
+def _open(path: str | os.PathLike, max_pixels: int | None) -> Image.Image:
     path = Path(path)
     if not path.is_file():
-        raise DataError(path, "missing", "file not found")
+        raise DataError(
+            path,
+            "missing",
+            "file not found"
+            if not path.is_symlink()
+            else "broken link (its target does not exist)",
+        )
     if path.stat().st_size == 0:
         raise DataError(path, "unreadable", "empty file (0 bytes)")
-    return _decode(path, path)
+    return _decode(path, path, max_pixels)
 
 
-def _decode(source: Path | IO[bytes], path: Path) -> Image.Image:
+def _decode(source: Path | IO[bytes], path: Path, max_pixels: int | None) -> Image.Image:
+    """Header first: the size is checked against `max_pixels` before any pixel is decoded."""
     try:
-        im = Image.open(source)
+        with warnings.catch_warnings():
+            # Pillow warns above its own limit; ours is checked just below instead.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(source)
+    except Image.DecompressionBombError as e:
+        raise DataError(path, "too_large", f"image too large to decode safely ({e})") from None
+    except UnidentifiedImageError:
+        raise DataError(
+            path, "unreadable", "cannot decode image: not an image, or a format Pillow cannot read"
+        ) from None
+    except Exception as e:  # Pillow raises many types for damaged headers
+        raise DataError(path, "unreadable", f"cannot decode image ({e})") from None
+    w, h = im.size
+    if w < 1 or h < 1:
+        raise DataError(path, "format", f"image has no pixels ({w}×{h})")
+    if max_pixels is not None and w * h > max_pixels:
+        raise DataError(
+            path,
+            "too_large",
+            f"{w}×{h} is {w * h / 1e6:.1f} Mpx, over the {max_pixels / 1e6:g} Mpx limit "
+            "(raise it with --max-pixels)",
+        )
+    try:
         im.load()  # decode now, so a truncated file fails here and not later
-    except Exception as e:  # Pillow raises many types for damaged files
-        raise DataError(path, "unreadable", f"cannot decode image ({e})") from e
+    except Exception as e:
+        raise DataError(path, "unreadable", f"cannot decode image ({e})") from None
     return im
 
 
-def _to_uint8(arr: np.ndarray, path: Path) -> np.ndarray:
-    """Integer image data of any bit depth -> uint8, scaling 16-bit ranges down."""
+def _to_uint8(arr: np.ndarray, path: Path | str) -> np.ndarray:
+    """Integer image data of any bit depth -> uint8, scaling 16-bit ranges down (rounded)."""
     if arr.dtype == np.uint8:
         return arr
     if arr.dtype == bool:
@@ -68,26 +89,67 @@ def _to_uint8(arr: np.ndarray, path: Path) -> np.ndarray:
     raise DataError(path, "format", f"unsupported pixel type {arr.dtype}")
 
 
-def read_rgb(path: str | os.PathLike) -> np.ndarray:
+def read_rgb(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """Any photo -> uint8 RGB H×W×3, upright (EXIF orientation applied), alpha over white."""
-    return _photo_rgb(_open(path), Path(path))
+    return _pil_rgb(_open(path, max_pixels), Path(path))
 
 
-def decode_rgb(data: bytes, name: str) -> np.ndarray:
+def decode_rgb(data: bytes, name: str, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """A photo file's contents (an upload) -> as `read_rgb`; errors name `name`."""
     if not data:
         raise DataError(name, "unreadable", "empty file (0 bytes)")
-    return _photo_rgb(_decode(io.BytesIO(data), Path(name)), Path(name))
+    return _pil_rgb(_decode(io.BytesIO(data), Path(name), max_pixels), Path(name))
 
 
-def _photo_rgb(im: Image.Image, path: Path) -> np.ndarray:
+def to_rgb(
+    image: Any, max_pixels: int | None = DEFAULT_MAX_PIXELS
+) -> tuple[np.ndarray, str | None]:
+    """The one conversion of a photo given any way -> (uint8 RGB H×W×3, its path or None).
+
+    A path, a PIL image or a numpy array (H×W, H×W×1/3/4; uint8, uint16 or bool) all go through
+    the same rules: EXIF orientation applied (files and PIL), alpha composited over white,
+    16-bit scaled down with rounding, grey repeated into three channels."""
+    if isinstance(image, str | os.PathLike):
+        return read_rgb(image, max_pixels), str(image)
+    if isinstance(image, Image.Image):
+        return _pil_rgb(image, "PIL image"), None
+    arr = np.asarray(image)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim not in (2, 3) or (arr.ndim == 3 and arr.shape[2] not in (3, 4)):
+        raise DataError(
+            "array", "format", f"an image array is H×W, H×W×3 or H×W×4, got {arr.shape}"
+        )
+    if min(arr.shape[:2]) < 1:
+        raise DataError("array", "format", f"image has no pixels ({arr.shape})")
+    if max_pixels is not None and arr.shape[0] * arr.shape[1] > max_pixels:
+        raise DataError(
+            "array",
+            "too_large",
+            f"{arr.shape[1]}×{arr.shape[0]} is over the {max_pixels / 1e6:g} Mpx limit",
+        )
+    arr = _to_uint8(arr, "array")
+    if arr.ndim == 2:
+        return np.repeat(arr[:, :, None], 3, axis=2), None
+    if arr.shape[2] == 4:
+        return _over_white(arr), None
+    return np.ascontiguousarray(arr), None
+
+
+def _over_white(rgba: np.ndarray) -> np.ndarray:
+    alpha = rgba[:, :, 3:].astype(np.uint16)
+    rgb = rgba[:, :, :3].astype(np.uint16)
+    return ((rgb * alpha + 255 * (255 - alpha) + 127) // 255).astype(np.uint8)
+
+
+def _pil_rgb(im: Image.Image, path: Path | str) -> np.ndarray:
     # A malformed EXIF block should not cost the photo: keep it as stored.
     with contextlib.suppress(Exception):
         im = ImageOps.exif_transpose(im)
-    if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
-        im = im.convert("RGBA")
-        white = Image.new("RGBA", im.size, (255, 255, 255, 255))
-        im = Image.alpha_composite(white, im)
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        im.mode == "P" and "transparency" in im.info
+    ):
+        return _over_white(np.asarray(im.convert("RGBA")))
     if im.mode in ("I;16", "I;16B", "I;16L", "I"):
         grey = _to_uint8(np.asarray(im), path)
         return np.repeat(grey[:, :, None], 3, axis=2)
@@ -96,13 +158,13 @@ def _photo_rgb(im: Image.Image, path: Path) -> np.ndarray:
     return np.asarray(im.convert("RGB"), dtype=np.uint8).copy()
 
 
-def read_gray(path: str | os.PathLike) -> np.ndarray:
+def read_gray(path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.ndarray:
     """A single-channel map (depth, a binary mask, a soft class map) -> uint8 H×W.
 
     Multi-channel files are accepted only if all colour channels are equal (grey saved as RGB).
     """
     path = Path(path)
-    im = _open(path)
+    im = _open(path, max_pixels)
     if im.mode == "P":
         im = im.convert("RGB")
     arr = np.asarray(im)
@@ -117,14 +179,16 @@ def read_gray(path: str | os.PathLike) -> np.ndarray:
     return _to_uint8(arr, path).copy()
 
 
-def read_label_ids(path: str | os.PathLike) -> np.ndarray:
+def read_label_ids(
+    path: str | os.PathLike, max_pixels: int | None = DEFAULT_MAX_PIXELS
+) -> np.ndarray:
     """A label map whose pixel values are class ids -> uint8 H×W.
 
     Palette PNGs give their palette indices (the ids), grey PNGs their values. 16-bit label PNGs
     are read as ids, not rescaled, and must stay below 256.
     """
     path = Path(path)
-    im = _open(path)
+    im = _open(path, max_pixels)
     if im.mode == "P":
         return np.asarray(im, dtype=np.uint8).copy()
     arr = np.asarray(im)
@@ -132,7 +196,7 @@ def read_label_ids(path: str | os.PathLike) -> np.ndarray:
         if arr.max(initial=0) > 255 or arr.min(initial=0) < 0:
             raise DataError(path, "label_ids", f"label ids up to {arr.max()} do not fit 0..255")
         return arr.astype(np.uint8)
-    return read_gray(path)
+    return read_gray(path, max_pixels)
 
 
 def snap_to_palette(rgb: np.ndarray, palette: np.ndarray) -> np.ndarray:

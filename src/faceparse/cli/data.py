@@ -14,7 +14,8 @@ from rich.table import Table
 from ..data_check import CheckReport, check_dataset
 from ..datasets import DATASETS, open_dataset, write_folder_dataset
 from ..datasets.synthetic import synthetic_dataset
-from ..imageio import DataError, write_png_atomic, write_text_atomic
+from ..errors import DataError
+from ..imageio import write_png_atomic, write_text_atomic
 from ..labels import LAPA
 from ..visualize import legend, montage, sample_tiles
 

@@ -13,8 +13,9 @@ from ..datasets import DATASETS
 from ..depth import DepthConfig, DepthRenderer
 from ..depth.ict_import import import_ict
 from ..depth.job import make_depth
-from ..depth.models import HEAD_FILE, ModelFileError
-from ..imageio import DataError, read_rgb, write_png_atomic
+from ..depth.models import HEAD_FILE
+from ..errors import DataError, ModelFileError
+from ..imageio import read_rgb, write_png_atomic
 from ..visualize import depth_to_rgb, montage
 
 depth_app = typer.Typer(help="Depth maps from 3D face/head reconstruction.", no_args_is_help=True)

@@ -10,7 +10,8 @@ from rich.console import Console
 
 from ..datasets.base import list_images
 from ..datasets.synthetic import synthetic_dataset
-from ..imageio import DataError, read_gray, read_rgb
+from ..errors import DataError
+from ..imageio import read_gray, read_rgb
 from ..training.data import depth_tensor, rgb_tensor
 from ..training.networks import load_trained
 

@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.progress import track
 
 from ..datasets import open_dataset
-from ..imageio import DataError, write_text_atomic
+from ..errors import DataError
+from ..imageio import write_text_atomic
 from ..training.config import load_config
 from ..training.evaluate import MODALITIES, evaluate
 from ..training.networks import load_trained

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import UnknownNameError
 from .base import FaceDataset, Sample, SampleRecord, Transform
 from .celebamask_hq import CelebAMaskHQ
 from .depth import DepthFolder
@@ -32,7 +33,7 @@ def open_dataset(
     try:
         cls = DATASETS[name]
     except KeyError:
-        raise KeyError(f"unknown dataset {name!r}; known: {', '.join(DATASETS)}") from None
+        raise UnknownNameError("dataset", name, DATASETS) from None
     return cls(root, split, depth=depth, transform=transform, **options)
 
 

@@ -10,7 +10,8 @@ from typing import ClassVar
 import cv2
 import numpy as np
 
-from ..imageio import DataError, read_gray, read_label_ids, read_rgb
+from ..errors import DataError
+from ..imageio import read_gray, read_label_ids, read_rgb
 from ..labels import IGNORE_INDEX, LabelSpace
 
 

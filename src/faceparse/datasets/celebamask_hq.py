@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..imageio import DataError, read_gray
+from ..errors import DataError
+from ..imageio import read_gray
 from ..labels import CELEBAMASK_HQ
 from .base import FaceDataset, SampleRecord
 

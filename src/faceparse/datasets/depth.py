@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..imageio import DataError
+from ..errors import DataError
 from .base import read_name_list
 
 

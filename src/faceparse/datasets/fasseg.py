@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..imageio import DataError, read_rgb, snap_to_palette
+from ..errors import DataError
+from ..imageio import read_rgb, snap_to_palette
 from ..labels import FASSEG
 from .base import FaceDataset, SampleRecord, list_images
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..imageio import DataError, write_png_atomic, write_text_atomic
+from ..errors import DataError
+from ..imageio import write_png_atomic, write_text_atomic
 from ..labels import LAPA, get_label_space
 from .base import FaceDataset, Sample, SampleRecord, find_image, list_images, read_name_list
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..imageio import DataError, read_gray
+from ..errors import DataError
+from ..imageio import read_gray
 from ..labels import HELEN
 from .base import FaceDataset, SampleRecord, find_image
 

@@ -3,7 +3,7 @@ landmarks/<name>.txt}. Labels are grey PNGs of LaPa ids (the `lapa` space)."""
 
 from __future__ import annotations
 
-from ..imageio import DataError
+from ..errors import DataError
 from ..labels import LAPA
 from .base import FaceDataset, SampleRecord, list_images
 

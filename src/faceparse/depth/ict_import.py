@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ModelFileError
 from ..imageio import atomic_open
-from .models import ModelFileError
 
 FACE_VERTICES = 9409
 HEAD_VERTICES = 11248

@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..datasets import DATASETS, open_dataset
-from ..imageio import DataError, atomic_open, read_rgb, write_png_atomic, write_text_atomic
+from ..errors import DataError
+from ..imageio import atomic_open, read_rgb, write_png_atomic, write_text_atomic
 from .render import DepthConfig, DepthRenderer
 
 MANIFEST = "manifest.jsonl"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
-os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging is noise for users
+from ..errors import FaceparseError
+from ..native_logs import quiet_native_logs
 
 
 @dataclass(frozen=True)
@@ -28,19 +28,35 @@ class FaceMeshDetector:
     """Thin wrapper: one MediaPipe graph per instance (not thread-safe; one per worker)."""
 
     def __init__(self, max_faces: int = 4, min_confidence: float = 0.5):
+        self.max_faces, self.min_confidence = max_faces, min_confidence
+        self._mesh = self._build()
+
+    def _build(self):
         import mediapipe as mp  # heavy import, only where landmarks are needed
 
-        self._mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=True,
-            max_num_faces=max_faces,
-            refine_landmarks=False,
-            min_detection_confidence=min_confidence,
-        )
+        with quiet_native_logs():
+            mesh = mp.solutions.face_mesh.FaceMesh(
+                static_image_mode=True,
+                max_num_faces=self.max_faces,
+                refine_landmarks=False,
+                min_detection_confidence=self.min_confidence,
+            )
+            # The delegate and feedback-manager lines come on the graph's first run.
+            mesh.process(np.zeros((8, 8, 3), np.uint8))
+        return mesh
 
     def __call__(self, image: np.ndarray) -> FaceLandmarks | None:
         """Landmarks of the largest face in an RGB uint8 image, or None if there is no face."""
         h, w = image.shape[:2]
-        result = self._mesh.process(np.ascontiguousarray(image))
+        if h < 1 or w < 1:
+            return None
+        try:
+            result = self._mesh.process(np.ascontiguousarray(image))
+        except RuntimeError as e:
+            # A graph that raised stays broken for every later call: start a fresh one.
+            self._mesh.close()
+            self._mesh = self._build()
+            raise FaceparseError(f"face mesh failed on a {w}×{h} image ({e})") from None
         if not result.multi_face_landmarks:
             return None
         faces = []

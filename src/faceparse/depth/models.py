@@ -17,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import ModelFileError
+
 HEAD_FILE = "ict_head_light.npz"
 CANONICAL_FILE = "mediapipe_canonical_face.npz"
 DENSE_FILE = "ict_mediapipe_dense.npz"
@@ -25,10 +27,6 @@ HAIR_FILE = "skin_clothes_hair.onnx"
 
 # Model axes (y up, z towards the viewer) -> image axes (y down, z away from the camera).
 AXIS_FLIP = np.array([1.0, -1.0, -1.0])
-
-
-class ModelFileError(RuntimeError):
-    """A model file is missing or malformed; raised before any work starts."""
 
 
 def model_dir(explicit: str | Path | None = None) -> Path:

@@ -7,6 +7,7 @@ common user error, so each order is its own named space and conversion is always
 
 from __future__ import annotations
 
+from ..errors import UnknownNameError
 from .space import LabelSpace
 
 # One colour per canonical class name, shared by all spaces so a class looks the same everywhere.
@@ -198,5 +199,4 @@ def get_label_space(space: str | LabelSpace) -> LabelSpace:
     try:
         return LABEL_SPACES[space]
     except KeyError:
-        known = ", ".join(LABEL_SPACES)
-        raise KeyError(f"unknown label space {space!r}; known: {known}") from None
+        raise UnknownNameError("label space", space, LABEL_SPACES) from None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import ConfigError
 from .catalog import get_label_space
 from .space import IGNORE_INDEX, LabelSpace
 
@@ -62,7 +63,7 @@ def name_mapping(src: str | LabelSpace, dst: str | LabelSpace) -> dict[str, str]
     try:
         return CROSS_FAMILY_MAPS[(fs, fd)]
     except KeyError:
-        raise ValueError(
+        raise ConfigError(
             f"no mapping from {src.name!r} to {dst.name!r}: labels can only lose detail "
             f"(19 -> 11 -> 6 classes), never gain it"
         ) from None

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from torch import nn
 
+from ..errors import UnknownNameError
 from .bisenet import BiSeNet
 from .receptive_field import ReceptiveField, receptive_field
 from .student import StudentParser
@@ -26,7 +27,7 @@ def build_parser(arch: str, num_classes: int, in_channels: int = 3) -> nn.Module
     try:
         factory = PARSERS[arch]
     except KeyError:
-        raise ValueError(f"unknown parser {arch!r}; choose from {', '.join(PARSERS)}") from None
+        raise UnknownNameError("parser", arch, PARSERS) from None
     return factory(num_classes, in_channels)
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
 
-os.environ.setdefault("GLOG_minloglevel", "2")  # MediaPipe's C++ logging is noise for users
+from ..errors import FaceparseError
+from ..native_logs import quiet_native_logs
 
 # MediaPipe's keypoint order.
 KEYPOINTS = ("right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear")
@@ -46,17 +46,26 @@ class FaceDetector:
     found that way). One MediaPipe graph each: not thread-safe."""
 
     def __init__(self, min_confidence: float = 0.5):
+        self.min_confidence = min_confidence
+        self._models = self._build()
+
+    def _build(self) -> list:
         import mediapipe as mp  # heavy import, only where faces are detected
 
         fd = mp.solutions.face_detection
-        self._models = [
-            fd.FaceDetection(model_selection=0, min_detection_confidence=min_confidence),
-            fd.FaceDetection(model_selection=1, min_detection_confidence=min_confidence),
-        ]
+        with quiet_native_logs():
+            models = [
+                fd.FaceDetection(model_selection=s, min_detection_confidence=self.min_confidence)
+                for s in (0, 1)
+            ]
+            # The delegate and feedback-manager lines come on each graph's first run.
+            for model in models:
+                model.process(np.zeros((8, 8, 3), np.uint8))
+        return models
 
     def __call__(self, image: np.ndarray) -> list[Face]:
         faces = self._detect(image)
-        if not faces:
+        if not faces and min(image.shape[:2]) >= MIN_TILED_SIDE:
             faces = _merge(
                 [f.shifted(x0, y0) for x0, y0, tile in _tiles(image) for f in self._detect(tile)]
             )
@@ -65,9 +74,19 @@ class FaceDetector:
 
     def _detect(self, image: np.ndarray) -> list[Face]:
         h, w = image.shape[:2]
+        if h < 1 or w < 1:
+            return []
         image = np.ascontiguousarray(image)
+        found = None
         for model in self._models:
-            found = model.process(image).detections
+            try:
+                found = model.process(image).detections
+            except RuntimeError as e:
+                # A MediaPipe graph that raised stays broken ("Graph has errors") for every
+                # later call: build fresh ones so the next image is unaffected.
+                self.close()
+                self._models = self._build()
+                raise FaceparseError(f"face detection failed on a {w}×{h} image ({e})") from None
             if found:
                 break
         faces = []
@@ -81,6 +100,11 @@ class FaceDetector:
     def close(self) -> None:
         for m in self._models:
             m.close()
+
+
+# The tiled second look runs only on images at least this big: each tile is then ≥ 80 px, and
+# in anything smaller the whole-image pass already sees every face at the detector's input size.
+MIN_TILED_SIDE = 128
 
 
 def _tiles(image: np.ndarray, overlap: float = 0.25):

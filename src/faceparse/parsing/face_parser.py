@@ -17,7 +17,8 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from ..imageio import DataError, read_gray, read_rgb
+from ..errors import DataError
+from ..imageio import DEFAULT_MAX_PIXELS, read_gray, to_rgb
 from ..labels import LabelSpace, get_label_space, mapping_lut
 from ..visualize import overlay
 from .align import crop_box, crop_matrix, paste_back, warp_to_crop
@@ -39,6 +40,8 @@ class ParseOptions:
     # Larger photos are parsed at this longest side and the labels resized back: an 8000² photo
     # would otherwise need gigabytes of class probabilities.
     max_side: int = 2048
+    # Inputs over this many pixels are refused from their header (imageio.DEFAULT_MAX_PIXELS).
+    max_pixels: int | None = DEFAULT_MAX_PIXELS
     max_faces: int = 16
     small_face_px: int = 32  # faces narrower than this are parsed but flagged "small"
 
@@ -92,26 +95,6 @@ class ParseResult:
             "depth": self.depth is not None,
             "notes": self.notes,
         }
-
-
-def _as_rgb(image: Any) -> tuple[np.ndarray, str | None]:
-    """A path, PIL image or numpy array (H×W, H×W×3/4; uint8 or uint16) -> RGB uint8."""
-    if isinstance(image, str | os.PathLike):
-        return read_rgb(image), str(image)
-    if hasattr(image, "convert") and hasattr(image, "size"):  # PIL, without importing it here
-        from PIL import ImageOps
-
-        return np.asarray(ImageOps.exif_transpose(image).convert("RGB")).copy(), None
-    arr = np.asarray(image)
-    if arr.dtype == np.uint16:
-        arr = (arr // 257).astype(np.uint8)
-    elif arr.dtype != np.uint8:
-        raise TypeError(f"image arrays must be uint8 or uint16, got {arr.dtype}")
-    if arr.ndim == 2:
-        arr = np.repeat(arr[:, :, None], 3, axis=2)
-    if arr.ndim != 3 or arr.shape[2] not in (3, 4) or min(arr.shape[:2]) < 1:
-        raise ValueError(f"an image array is H×W, H×W×3 or H×W×4, got shape {arr.shape}")
-    return np.ascontiguousarray(arr[:, :, :3]), None
 
 
 def _group_probabilities(probs: np.ndarray, src: LabelSpace, dst: LabelSpace) -> np.ndarray:
@@ -177,7 +160,7 @@ class FaceParser:
         return self.parse_one(images, depth)
 
     def parse_one(self, image: Any, depth: Any = None) -> ParseResult:
-        rgb, source = _as_rgb(image)
+        rgb, source = to_rgb(image, self.options.max_pixels)
         full_h, full_w = rgb.shape[:2]
         scale = min(1.0, self.options.max_side / max(full_h, full_w))
         work = rgb

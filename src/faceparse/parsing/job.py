@@ -19,7 +19,8 @@ import cv2
 import numpy as np
 
 from ..datasets.base import IMAGE_SUFFIXES
-from ..imageio import DataError, write_png_atomic, write_text_atomic
+from ..errors import DataError
+from ..imageio import write_png_atomic, write_text_atomic
 from ..visualize import depth_to_rgb
 from .face_parser import FaceParser, ParseResult
 

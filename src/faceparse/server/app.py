@@ -24,7 +24,8 @@ from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse
 from PIL import Image
 
-from ..imageio import DataError, decode_rgb
+from ..errors import DataError
+from ..imageio import decode_rgb
 from ..labels import get_label_space
 from ..visualize import depth_to_rgb
 

@@ -17,13 +17,62 @@ Modes:
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from ..errors import ConfigError, UnknownNameError
+
 MODES = ("rgb", "depth", "mutual", "mutual-translate", "distill", "occlusion-distill")
+
+
+def _type_ok(value: Any, hint: Any) -> bool:
+    if hint is Any:
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, h) for h in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if origin is not None:  # dict[...], list[...]: the container type is what YAML can get wrong
+        return isinstance(value, origin)
+    if hint is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, hint)
+
+
+def _hint_name(hint: Any) -> str:
+    return getattr(hint, "__name__", None) or str(hint).replace("NoneType", "None")
+
+
+def check_section(
+    section: Any, name: str, positive: tuple[str, ...] = (), non_negative: tuple[str, ...] = ()
+) -> None:
+    """Types of every field, then the ranges: a ConfigError that names `name.field`."""
+    hints = typing.get_type_hints(type(section))
+    for f in fields(section):
+        value = getattr(section, f.name)
+        if dataclasses.is_dataclass(hints[f.name]):
+            continue
+        if not _type_ok(value, hints[f.name]):
+            raise ConfigError(f"{name}{f.name} must be {_hint_name(hints[f.name])}, got {value!r}")
+        if isinstance(value, int) and not isinstance(value, bool):
+            if f.name in positive and value <= 0:
+                raise ConfigError(f"{name}{f.name} must be positive, got {value!r}")
+            if f.name in non_negative and value < 0:
+                raise ConfigError(f"{name}{f.name} must not be negative, got {value!r}")
+
+
+def _non_negative(section: Any, name: str, *names: str) -> None:
+    for n in names:
+        if getattr(section, n) < 0:
+            raise ConfigError(f"{name}{n} must not be negative, got {getattr(section, n)!r}")
 
 
 @dataclass
@@ -44,6 +93,17 @@ class DataConfig:
     occlusion: float = 0.0
     num_workers: int = 0
 
+    def __post_init__(self) -> None:
+        check_section(
+            self, "data.", positive=("size", "synthetic_count"), non_negative=("num_workers",)
+        )
+        if self.size % 32:
+            raise ConfigError(f"data.size must be a multiple of 32, got {self.size}")
+        if not 0 <= self.occlusion <= 1:
+            raise ConfigError("data.occlusion is a probability in [0, 1]")
+        if not 0 < self.depth_label_fraction <= 1:
+            raise ConfigError("data.depth_label_fraction must be in (0, 1]")
+
 
 @dataclass
 class ModelConfig:
@@ -54,6 +114,9 @@ class ModelConfig:
     # or a parser file (.safetensors; the parser of its modality).
     init: str | None = None
 
+    def __post_init__(self) -> None:
+        check_section(self, "model.", positive=("translator_width",))
+
 
 @dataclass
 class TranslationConfig:
@@ -61,6 +124,10 @@ class TranslationConfig:
     adversarial_weight: float = 0.1
     # Depth parser on translated depth: its parser losses, scaled by this weight.
     translated_weight: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_section(self, "translation.", non_negative=())
+        _non_negative(self, "translation.", "l1_weight", "adversarial_weight", "translated_weight")
 
 
 @dataclass
@@ -74,6 +141,12 @@ class DistillConfig:
     copies: int = 2  # occlusion-distill: occluded copies of each crop the student sees
     consistency_weight: float = 1.0  # occlusion-distill: agreement between the copies
 
+    def __post_init__(self) -> None:
+        check_section(self, "distill.", positive=("copies",))
+        _non_negative(self, "distill.", "weight", "consistency_weight")
+        if self.temperature <= 0:
+            raise ConfigError(f"distill.temperature must be positive, got {self.temperature}")
+
 
 @dataclass
 class OptimConfig:
@@ -83,6 +156,14 @@ class OptimConfig:
     batch_size: int = 8
     warmup_steps: int = 50
     poly_power: float = 0.9
+
+    def __post_init__(self) -> None:
+        check_section(
+            self, "optim.", positive=("steps", "batch_size"), non_negative=("warmup_steps",)
+        )
+        if self.lr <= 0:
+            raise ConfigError(f"optim.lr must be positive, got {self.lr}")
+        _non_negative(self, "optim.", "weight_decay", "poly_power")
 
 
 @dataclass
@@ -106,18 +187,17 @@ class TrainConfig:
     channels_last: bool = False
 
     def __post_init__(self) -> None:
+        check_section(self, "", positive=("eval_every", "checkpoint_every", "log_every"))
         if self.mode not in MODES:
-            raise ValueError(f"unknown mode {self.mode!r}; choose from {', '.join(MODES)}")
-        if self.data.size % 32:
-            raise ValueError(f"data.size must be a multiple of 32, got {self.data.size}")
+            raise UnknownNameError("mode", self.mode, MODES)
         if self.precision not in ("auto", "fp32", "bf16"):
-            raise ValueError(f"precision is auto, fp32 or bf16, got {self.precision!r}")
-        if not 0 <= self.data.occlusion <= 1:
-            raise ValueError("data.occlusion is a probability in [0, 1]")
-        if self.distill.copies < 1:
-            raise ValueError("distill.copies must be at least 1")
-        if not 0 < self.data.depth_label_fraction <= 1:
-            raise ValueError("data.depth_label_fraction must be in (0, 1]")
+            raise ConfigError(f"precision is auto, fp32 or bf16, got {self.precision!r}")
+        if self.device != "auto" and not self.device.startswith(("cpu", "cuda")):
+            raise ConfigError(f"device is auto, cpu or cuda[:N], got {self.device!r}")
+        if not isinstance(self.loss, dict) or not all(
+            isinstance(v, dict | None) for v in self.loss.values()
+        ):
+            raise ConfigError("loss maps each term to its options, e.g. {ce: {weight: 1.0}}")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -135,11 +215,16 @@ def _build(cls, values: dict, where: str):
     known = {f.name: f for f in fields(cls)}
     unknown = set(values) - set(known)
     if unknown:
-        raise ValueError(f"{where}: unknown key(s) {sorted(unknown)}; known: {sorted(known)}")
+        raise ConfigError(
+            f"unknown key(s) {sorted(unknown)} in {where.rstrip('.') or 'the top level'}; "
+            f"known: {sorted(known)}"
+        )
     kwargs = {}
     for name, value in values.items():
         nested = _NESTED.get((cls, name))
-        kwargs[name] = _build(nested, value or {}, f"{where}.{name}") if nested else value
+        if nested and not isinstance(value or {}, dict):
+            raise ConfigError(f"{where}{name} is a section (a mapping), got {value!r}")
+        kwargs[name] = _build(nested, value or {}, f"{where}{name}.") if nested else value
     return cls(**kwargs)
 
 
@@ -155,14 +240,14 @@ _NESTED = {
 def apply_override(values: dict, assignment: str) -> None:
     """`optim.lr=1e-3` -> values["optim"]["lr"] = 0.001 (in place)."""
     if "=" not in assignment:
-        raise ValueError(f"override {assignment!r} is not key=value")
+        raise ConfigError(f"override {assignment!r} is not key=value")
     key, raw = assignment.split("=", 1)
     *path, last = key.strip().split(".")
     node = values
     for part in path:
         node = node.setdefault(part, {})
         if not isinstance(node, dict):
-            raise ValueError(f"override {assignment!r}: {part} is not a section")
+            raise ConfigError(f"override {assignment!r}: {part} is not a section")
     node[last] = yaml.safe_load(raw)
 
 
@@ -171,14 +256,20 @@ def load_config(path: str | Path | None, overrides: list[str] | None = None) -> 
     if path is not None:
         path = Path(path)
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: training config not found")
-        values = yaml.safe_load(path.read_text()) or {}
+            raise ConfigError(f"{path}: training config not found")
+        try:
+            values = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as e:
+            raise ConfigError(f"{path}: not valid YAML ({e})") from None
         if not isinstance(values, dict):
-            raise ValueError(f"{path}: a training config is a YAML mapping")
+            raise ConfigError(f"{path}: a training config is a YAML mapping")
     for assignment in overrides or []:
         apply_override(values, assignment)
-    return _build(TrainConfig, values, str(path or "config"))
+    try:
+        return _build(TrainConfig, values, "")
+    except ConfigError as e:
+        raise ConfigError(f"{path or 'config'}: {e}") from None
 
 
 def config_from_dict(values: dict) -> TrainConfig:
-    return _build(TrainConfig, values, "checkpoint config")
+    return _build(TrainConfig, values, "")

@@ -15,7 +15,8 @@ import torch
 
 from ..datasets import Sample
 from ..datasets.base import list_images
-from ..imageio import DataError, read_rgb
+from ..errors import DataError
+from ..imageio import read_rgb
 from ..labels import IGNORE_INDEX, LabelSpace
 from ..occlusion import occlude
 from ..transforms import training_transform
