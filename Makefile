@@ -3,6 +3,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# MediaPipe pulls OpenCV's desktop build, which needs the system's libGL and glib; the headless
+# build of the same version provides the same cv2 module and needs neither (a slim machine works).
+OPENCV_HEADLESS := opencv-contrib-python-headless==4.11.0.86
 
 .PHONY: install demo test lint format clean
 
@@ -10,6 +13,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip uninstall --quiet --yes opencv-contrib-python
+	$(BIN)/pip install --quiet --no-deps --force-reinstall $(OPENCV_HEADLESS)
+	$(BIN)/python -c "import cv2, mediapipe" || { echo "OpenCV/MediaPipe do not load: see README, Set-up"; exit 1; }
 	touch $(STAMP)
 
 install: $(STAMP)

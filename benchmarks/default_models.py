@@ -31,8 +31,7 @@ from skimage import data
 
 from faceparse.bench import machine_line
 from faceparse.datasets import open_dataset
-from faceparse.datasets.base import list_images
-from faceparse.imageio import read_gray, read_rgb
+from faceparse.imageio import list_images, read_gray, read_rgb
 from faceparse.labels import FASSEG, IGNORE_INDEX, LAPA
 from faceparse.metrics import ParsingEvaluator
 from faceparse.occlusion import occlude

@@ -7,6 +7,7 @@ Backends: torch fp32; torch bf16 autocast + channels_last; onnxruntime fp32; onn
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import tempfile
@@ -130,10 +131,33 @@ def speed_table(rows: list[Timing]) -> str:
     return "\n".join(lines)
 
 
+def cpu_line() -> str:
+    """The CPU model and the vector flags that decide which backend wins on it."""
+    import platform
+
+    model, flags = platform.processor() or platform.machine(), set()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and ":" in line:
+                model = line.split(":", 1)[1].strip()
+            elif line.startswith("flags") and ":" in line:
+                flags = set(line.split(":", 1)[1].split())
+                break
+    wanted = [
+        ("avx2", "AVX2"),
+        ("avx512f", "AVX-512"),
+        ("avx512_bf16", "AVX-512 BF16"),
+        ("amx_bf16", "AMX-BF16"),
+        ("amx_int8", "AMX-INT8"),
+    ]
+    have = [name for flag, name in wanted if flag in flags]
+    return f"{model} ({', '.join(have) or 'no AVX2'})"
+
+
 def machine_line() -> str:
     import platform
 
     return (
-        f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} "
+        f"{cpu_line()}, {os.cpu_count()} cores, torch {torch.__version__} "
         f"({torch.get_num_threads()} threads), Python {platform.python_version()}"
     )

@@ -8,8 +8,10 @@ uint8 RGB (H×W×3), uint8 label ids (H×W) and uint8 depth (H×W).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
+import re
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -51,7 +53,11 @@ def _decode(source: Path | IO[bytes], path: Path, max_pixels: int | None) -> Ima
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(source)
     except Image.DecompressionBombError as e:
-        raise DataError(path, "too_large", f"image too large to decode safely ({e})") from None
+        # Pillow's own hard limit (twice its warning limit, ~179 Mpx) came before ours.
+        found = re.search(r"\((\d+) pixels\)", str(e))
+        size = f"{int(found.group(1)) / 1e6:.1f} Mpx" if found else "the image"
+        limit = f"the {max_pixels / 1e6:g} Mpx limit and " if max_pixels else ""
+        raise DataError(path, "too_large", f"{size} is over {limit}Pillow's hard limit") from None
     except UnidentifiedImageError:
         raise DataError(
             path, "unreadable", "cannot decode image: not an image, or a format Pillow cannot read"
@@ -73,6 +79,23 @@ def _decode(source: Path | IO[bytes], path: Path, max_pixels: int | None) -> Ima
     except Exception as e:
         raise DataError(path, "unreadable", f"cannot decode image ({e})") from None
     return im
+
+
+@functools.cache
+def image_suffixes() -> frozenset[str]:
+    """File extensions `read_rgb` can open: every format Pillow registers a reader for. Folder
+    listings use this one table, so a format is either parsed or reported, never passed over."""
+    Image.init()
+    return frozenset(e for e, fmt in Image.registered_extensions().items() if fmt in Image.OPEN)
+
+
+def list_images(folder: str | os.PathLike) -> list[Path]:
+    """The images directly in `folder`, sorted; broken links and unreadable files included,
+    so that whoever reads them can report them."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(folder, "missing", "image folder not found")
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in image_suffixes())
 
 
 def _to_uint8(arr: np.ndarray, path: Path | str) -> np.ndarray:
@@ -213,6 +236,13 @@ def snap_to_palette(rgb: np.ndarray, palette: np.ndarray) -> np.ndarray:
     return ids[inverse.reshape(-1)].reshape(rgb.shape[:2])
 
 
+def usual_permissions(path: str | os.PathLike) -> None:
+    """mkstemp makes files 0600; outputs get what the umask gives any new file (0644 often)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(path, 0o666 & ~umask)
+
+
 @contextmanager
 def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     """Open a temporary file beside `path` and move it into place only once fully written, so a
@@ -220,9 +250,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; outputs get the usual permissions
+    usual_permissions(tmp)
     try:
         with os.fdopen(fd, mode) as f:
             yield f

@@ -1,9 +1,18 @@
-"""The `faceparse` command: a thin layer over the Python API."""
+"""The `faceparse` command: a thin layer over the Python API.
+
+Every error faceparse raises on purpose (`faceparse.errors.FaceparseError`) ends here as one
+line and exit code 2; `--debug` shows the traceback instead.
+"""
 
 from __future__ import annotations
 
-import typer
+import os
 
+import click
+import typer
+from typer.core import TyperGroup
+
+from ..errors import FaceparseError
 from .bench import bench_command
 from .data import data_app
 from .demo import demo_command
@@ -14,13 +23,56 @@ from .parse import parse_command
 from .serve import serve_command
 from .train import eval_command, train_command
 
+EXIT_ERROR = 2  # a usage, config, data or model-file error: the message says which
+
+
+class FaceparseFailure(click.ClickException):
+    """A FaceparseError as click shows it: `error: <message>`, exit code 2."""
+
+    exit_code = EXIT_ERROR
+
+    def format_message(self) -> str:
+        return self.message
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class _Commands(TyperGroup):
+    """The one place CLI errors are handled: every subcommand runs inside `invoke`."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except FaceparseError as e:
+            if os.environ.get("FACEPARSE_DEBUG"):
+                raise
+            raise FaceparseFailure(str(e)) from e
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="faceparse",
     help="Face parsing from RGB and depth.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _options(
+    verbose: bool = typer.Option(
+        False, "--verbose", help="Keep the C++ log lines of MediaPipe and TFLite."
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
+) -> None:
+    if verbose:
+        os.environ["FACEPARSE_VERBOSE"] = "1"
+    if debug:
+        os.environ["FACEPARSE_DEBUG"] = "1"
+
+
 app.add_typer(data_app, name="data")
 app.add_typer(depth_app, name="depth")
 app.command("parse")(parse_command)

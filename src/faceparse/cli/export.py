@@ -8,10 +8,9 @@ import cv2
 import typer
 from rich.console import Console
 
-from ..datasets.base import list_images
 from ..datasets.synthetic import synthetic_dataset
 from ..errors import DataError
-from ..imageio import read_gray, read_rgb
+from ..imageio import list_images, read_gray, read_rgb
 from ..training.data import depth_tensor, rgb_tensor
 from ..training.networks import load_trained
 

@@ -8,6 +8,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from ..imageio import DEFAULT_MAX_PIXELS
+
 console = Console(stderr=True)
 
 
@@ -34,18 +36,27 @@ def parse_command(
     frames: bool = typer.Option(False, help="Videos: also write a label PNG per frame."),
     frame_step: int = typer.Option(1, min=1, help="Videos: parse every n-th frame."),
     max_side: int = typer.Option(2048, min=64, help="Parse larger photos at this longest side."),
+    max_pixels: int = typer.Option(
+        DEFAULT_MAX_PIXELS,
+        min=1,
+        help="Refuse photos with more pixels than this, read from the file header before "
+        "decoding (memory per photo grows with its pixels).",
+    ),
     overwrite: bool = typer.Option(False, help="Redo inputs already parsed in --out."),
 ) -> None:
     """Detect every face, parse it and paste the labels back at full resolution. Writes per
     input <stem>.labels.png (class ids), <stem>.overlay.png and <stem>.json (faces, boxes,
     per-class areas); videos give <stem>.overlay.mp4. Inputs that fail are listed in
-    report.json and the rest go on; a rerun skips what is done."""
+    report.json and the rest go on; a rerun skips what is done.
+
+    Exit code: 0 when every input was parsed (with or without faces), 1 when none could be,
+    3 when some failed (see report.json), 2 for a usage error."""
     from ..parsing import FaceParser, ParseOptions
     from ..parsing.face_parser import DEFAULT_DEPTH, DEFAULT_RGB
     from ..parsing.job import ParseJobOptions, run_parse_job
     from ..parsing.weights import shipped
 
-    options = ParseOptions(detect=detect, max_side=max_side)
+    options = ParseOptions(detect=detect, max_side=max_side, max_pixels=max_pixels)
     try:
         if model == "landmarks":
             parser = FaceParser.landmarks(teacher, options=options, space=space)
@@ -71,5 +82,4 @@ def parse_command(
             )
     counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items())
     console.print(f"{out}: {counts} (report.json)")
-    if not report["counts"].get("ok") and not report["counts"].get("done_before"):
-        raise typer.Exit(1)
+    raise typer.Exit(report["exit_code"])

@@ -31,12 +31,8 @@ def train_command(
     per GPU (or CPU process with gloo)."""
     from ..training.trainer import Trainer  # torch start-up only when training
 
-    try:
-        cfg = load_config(config, set_)
-        trainer = Trainer(cfg, resume=resume)
-    except (ValueError, FileNotFoundError, DataError) as e:
-        console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1) from None
+    cfg = load_config(config, set_)
+    trainer = Trainer(cfg, resume=resume)
     summary = trainer.fit(
         progress=lambda it, n: track(it, total=n, description=f"train {cfg.mode}", console=console)
     )

@@ -177,12 +177,3 @@ def find_image(folder: Path, stem: str) -> Path:
         if p.is_file():
             return p
     return folder / f"{stem}.jpg"
-
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp"}
-
-
-def list_images(folder: Path) -> list[Path]:
-    if not folder.is_dir():
-        raise DataError(folder, "missing", "image folder not found")
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from ..imageio import read_rgb, snap_to_palette
+from ..imageio import list_images, read_rgb, snap_to_palette
 from ..labels import FASSEG
-from .base import FaceDataset, SampleRecord, list_images
+from .base import FaceDataset, SampleRecord
 
 
 def _child(folder: Path, name: str) -> Path:

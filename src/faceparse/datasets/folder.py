@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import DataError
-from ..imageio import write_png_atomic, write_text_atomic
+from ..imageio import list_images, write_png_atomic, write_text_atomic
 from ..labels import LAPA, get_label_space
-from .base import FaceDataset, Sample, SampleRecord, find_image, list_images, read_name_list
+from .base import FaceDataset, Sample, SampleRecord, find_image, read_name_list
 
 
 class FolderDataset(FaceDataset):

@@ -4,8 +4,9 @@ landmarks/<name>.txt}. Labels are grey PNGs of LaPa ids (the `lapa` space)."""
 from __future__ import annotations
 
 from ..errors import DataError
+from ..imageio import list_images
 from ..labels import LAPA
-from .base import FaceDataset, SampleRecord, list_images
+from .base import FaceDataset, SampleRecord
 
 
 class LaPa(FaceDataset):

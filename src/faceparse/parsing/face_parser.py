@@ -151,15 +151,22 @@ class FaceParser:
         return cls(LandmarkCropModel(teacher), **kwargs)
 
     # -- parsing ------------------------------------------------------------------------------
-    def __call__(self, images: Any, depth: Any = None) -> ParseResult | list[ParseResult]:
+    def __call__(
+        self, images: Any, depth: Any = None, space: str | LabelSpace | None = None
+    ) -> ParseResult | list[ParseResult]:
         """One image -> ParseResult; a list or tuple of images -> a list. `depth` is a depth map
-        (path or H×W array aligned with the image), "auto" to render one, or None."""
+        (path or H×W array aligned with the image), "auto" to render one, or None. `space`: the
+        output label space for this call (default: the parser's)."""
         if isinstance(images, list | tuple):
             depths = depth if isinstance(depth, list | tuple) else [depth] * len(images)
-            return [self.parse_one(im, d) for im, d in zip(images, depths, strict=True)]
-        return self.parse_one(images, depth)
+            return [self.parse_one(im, d, space) for im, d in zip(images, depths, strict=True)]
+        return self.parse_one(images, depth, space)
 
-    def parse_one(self, image: Any, depth: Any = None) -> ParseResult:
+    def parse_one(
+        self, image: Any, depth: Any = None, space: str | LabelSpace | None = None
+    ) -> ParseResult:
+        out_space = self.space if space is None else get_label_space(space)
+        mapping_lut(self.model.space, out_space)  # fail before any work if it cannot be given
         rgb, source = to_rgb(image, self.options.max_pixels)
         full_h, full_w = rgb.shape[:2]
         scale = min(1.0, self.options.max_side / max(full_h, full_w))
@@ -175,7 +182,7 @@ class FaceParser:
             notes.append(f"{len(faces)} faces found; parsed the {self.options.max_faces} largest")
             faces = faces[: self.options.max_faces]
         probs, depth_map = self._parse_faces(work, faces, depth_map, render_depth)
-        probs = _group_probabilities(probs, self.model.space, self.space)
+        probs = _group_probabilities(probs, self.model.space, out_space)
         labels = probs.argmax(0).astype(np.uint8)
         if scale < 1:
             labels = cv2.resize(labels, (full_w, full_h), interpolation=cv2.INTER_NEAREST)
@@ -187,7 +194,7 @@ class FaceParser:
             labels=labels,
             probabilities=probs,
             faces=[f.scaled(1 / scale) for f in faces],
-            space=self.space,
+            space=out_space,
             scale=scale,
             depth=depth_map,
             source=source,

@@ -11,6 +11,7 @@ import glob
 import json
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +19,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..datasets.base import IMAGE_SUFFIXES
-from ..errors import DataError
-from ..imageio import write_png_atomic, write_text_atomic
+from ..errors import ConfigError, DataError, FaceparseError
+from ..imageio import image_suffixes, usual_permissions, write_png_atomic, write_text_atomic
 from ..visualize import depth_to_rgb
 from .face_parser import FaceParser, ParseResult
 
@@ -37,23 +37,31 @@ class ParseJobOptions:
     overwrite: bool = False
 
 
+def _usable(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    return suffix in VIDEO_EXTENSIONS or suffix in image_suffixes()
+
+
 def collect_inputs(items: list[str]) -> tuple[list[Path], list[dict]]:
     """Images and videos named by paths, folders (their direct children) and glob patterns, in a
-    stable order without repeats, and an entry per item that named nothing usable."""
+    stable order without repeats, and an entry per item that named nothing usable.
+
+    Paths stay as the user gave them (a link is reported under its own name); folders and globs
+    keep every file whose extension some reader opens, broken links included, so that each one
+    is either parsed or reported."""
     found: list[Path] = []
     missing: list[dict] = []
-    usable = tuple(IMAGE_SUFFIXES) + VIDEO_EXTENSIONS
     for item in items:
         path = Path(item)
         if path.is_dir():
-            matches = sorted(p for p in path.iterdir() if p.suffix.lower() in usable)
-        elif path.is_file():
+            matches = sorted(p for p in path.iterdir() if _usable(p) and not p.is_dir())
+        elif path.is_file() or path.is_symlink():
             matches = [path]
         else:
             matches = sorted(
                 Path(p)
                 for p in glob.glob(item, recursive=True)
-                if Path(p).is_file() and Path(p).suffix.lower() in usable
+                if _usable(Path(p)) and not Path(p).is_dir()
             )
         if not matches:
             missing.append(
@@ -64,16 +72,27 @@ def collect_inputs(items: list[str]) -> tuple[list[Path], list[dict]]:
                 }
             )
         found.extend(matches)
-    unique = list(dict.fromkeys(p.resolve() for p in found))
-    return unique, missing
+    unique: dict[Path, Path] = {}
+    for p in found:
+        unique.setdefault(Path(os.path.abspath(p)), p)
+    return list(unique.values()), missing
 
 
 def output_stems(paths: list[Path]) -> dict[Path, str]:
-    """A file-name stem per input, unique even when two folders hold the same name."""
-    counts: dict[str, int] = {}
-    for p in paths:
-        counts[p.stem] = counts.get(p.stem, 0) + 1
-    return {p: (p.stem if counts[p.stem] == 1 else f"{p.parent.name}_{p.stem}") for p in paths}
+    """A file-name stem per input, unique even when two files share a stem (a.jpg and a.png)
+    or two folders hold the same name: the plain stem where it is unique, else the stem with
+    its extension, else with its folder too, else numbered."""
+    namings = [
+        lambda p: p.stem,
+        lambda p: f"{p.stem}_{p.suffix.lstrip('.')}",
+        lambda p: f"{p.parent.name}_{p.stem}_{p.suffix.lstrip('.')}",
+    ]
+    counts = [Counter(name(p) for p in paths) for name in namings]
+    stems: dict[Path, str] = {}
+    for i, p in enumerate(paths):
+        unique = [name(p) for name, c in zip(namings, counts, strict=True) if c[name(p)] == 1]
+        stems[p] = unique[0] if unique else f"{namings[-1](p)}_{i}"
+    return stems
 
 
 def write_result(result: ParseResult, out: Path, stem: str, masks: bool) -> dict:
@@ -96,7 +115,7 @@ def _depth_source(options: ParseJobOptions, path: Path, single: bool):
     if dp.is_dir():
         return dp / f"{path.stem}.png"
     if not single:
-        raise ValueError("--depth FILE goes with one input; give a folder of <stem>.png for many")
+        raise ConfigError("--depth FILE goes with one input; give a folder of <stem>.png for many")
     return dp
 
 
@@ -123,6 +142,7 @@ def parse_video_file(
     out.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".mp4", dir=out)
     os.close(fd)
+    usual_permissions(tmp)
     writer, frames, index = None, [], 0
     try:
         while True:
@@ -168,31 +188,67 @@ def run_parse_job(
     options: ParseJobOptions,
     progress: Callable[[str], None] | None = None,
 ) -> dict:
-    """Parse everything; returns and writes out/report.json: counts and one entry per input."""
+    """Parse everything; returns and writes out/report.json: counts and one entry per input.
+
+    Nothing an input does stops the batch: each failure, expected or not, becomes a `failed`
+    entry with its reason, and report.json is written even if the job is interrupted."""
     paths, entries = collect_inputs(inputs)
     stems = output_stems(paths)
     single = len(paths) == 1
-    for path in paths:
-        stem = stems[path]
-        summary_file = options.out / f"{stem}.json"
-        if progress is not None:
-            progress(path.name)
-        if summary_file.is_file() and not options.overwrite:
-            entries.append({"input": str(path), "status": "done_before", "output": stem})
-            continue
-        try:
-            if path.suffix.lower() in VIDEO_EXTENSIONS:
-                summary = parse_video_file(parser, path, stem, options)
-            else:
-                summary = parse_image_file(parser, path, stem, options, single)
-        except (DataError, ValueError, OSError) as e:
-            entries.append({"input": str(path), "status": "failed", "reason": str(e)})
-            continue
-        write_text_atomic(summary_file, json.dumps(summary, indent=2))
-        entries.append({"input": str(path), "status": summary["status"], "output": stem})
+    try:
+        for path in paths:
+            if progress is not None:
+                progress(path.name)
+            entries.append(parse_input(parser, path, stems[path], options, single))
+    finally:
+        report = job_report(entries)
+        write_text_atomic(options.out / "report.json", json.dumps(report, indent=2))
+    return report
+
+
+def parse_input(
+    parser: FaceParser, path: Path, stem: str, options: ParseJobOptions, single: bool
+) -> dict:
+    """One input -> its report entry; never raises for anything the input does."""
+    summary_file = options.out / f"{stem}.json"
+    if summary_file.is_file() and not options.overwrite:
+        return {"input": str(path), "status": "done_before", "output": stem}
+    try:
+        if path.suffix.lower() in VIDEO_EXTENSIONS:
+            summary = parse_video_file(parser, path, stem, options)
+        else:
+            summary = parse_image_file(parser, path, stem, options, single)
+    except (FaceparseError, OSError) as e:
+        return {"input": str(path), "status": "failed", "reason": _reason(e, path)}
+    except Exception as e:  # a bug or a library's surprise: record it, the batch goes on
+        reason = f"internal error ({type(e).__name__}: {e}); please report it"
+        return {"input": str(path), "status": "failed", "reason": reason}
+    write_text_atomic(summary_file, json.dumps(summary, indent=2))
+    return {"input": str(path), "status": summary["status"], "output": stem}
+
+
+def _reason(error: Exception, path: Path) -> str:
+    """The message, naming the input as the user gave it."""
+    if isinstance(error, DataError):
+        return f"{path}: {error.reason}"
+    return str(error)
+
+
+# Exit codes of a batch, shared by `faceparse parse` and its docs.
+EXIT_ALL_DONE = 0  # every input parsed (with or without faces) or done before
+EXIT_ALL_FAILED = 1  # no input could be parsed
+EXIT_SOME_FAILED = 3  # some inputs failed (listed in report.json); 2 is a usage error
+
+
+def job_report(entries: list[dict]) -> dict:
     counts: dict[str, int] = {}
     for e in entries:
         counts[e["status"]] = counts.get(e["status"], 0) + 1
-    report = {"counts": counts, "inputs": entries}
-    write_text_atomic(options.out / "report.json", json.dumps(report, indent=2))
-    return report
+    failed = counts.get("failed", 0)
+    if not failed:
+        code = EXIT_ALL_DONE
+    elif failed == len(entries):
+        code = EXIT_ALL_FAILED
+    else:
+        code = EXIT_SOME_FAILED
+    return {"counts": counts, "exit_code": code, "inputs": entries}

@@ -24,9 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets import open_dataset
-from ..datasets.base import list_images
 from ..errors import DataError
-from ..imageio import read_gray, read_rgb, write_png_atomic, write_text_atomic
+from ..imageio import list_images, read_gray, read_rgb, write_png_atomic, write_text_atomic
 from ..labels import FASSEG, IGNORE_INDEX, LAPA, mapping_lut
 from .align import crop_matrix, warp_to_crop
 from .detect import FaceDetector

@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import FastAPI, File, Form, HTTPException, Request, UploadFile
+from fastapi import FastAPI, File, Form, HTTPException, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse
 from PIL import Image
 
-from ..errors import DataError
-from ..imageio import decode_rgb
-from ..labels import get_label_space
+from ..errors import DataError, FaceparseError
+from ..imageio import DEFAULT_MAX_PIXELS, decode_rgb
 from ..visualize import depth_to_rgb
 
 SPACES = ("lapa", "helen", "fasseg")
@@ -49,30 +48,99 @@ def default_factories(teacher: str | Path | None = None) -> dict[str, Callable[[
 
 
 class ParserPool:
-    """One parser per model name, built on first use, each used by one request at a time."""
+    """One parser per model name, built on first use, each used by one request at a time.
+
+    A parser that raised anything but a FaceparseError (a bad input it rejected cleanly) may be
+    left broken (a MediaPipe graph stays in error), so it is dropped and built afresh for the
+    next request; `states()` says where each model stands."""
 
     def __init__(self, factories: dict[str, Callable[[], Any]]):
         self.factories = factories
         self._parsers: dict[str, Any] = {}
+        self._states = {name: "not loaded" for name in factories}
         self._locks = {name: threading.Lock() for name in factories}
-        self._building = threading.Lock()
 
     def loaded(self) -> list[str]:
         return sorted(self._parsers)
 
+    def states(self) -> dict[str, str]:
+        return dict(self._states)
+
     def run(self, model: str, image: np.ndarray, depth: str | None, space: str):
-        with self._building:
-            if model not in self._parsers:
-                self._parsers[model] = self.factories[model]()
-        parser = self._parsers[model]
         with self._locks[model]:
-            # The output space is a cheap view of the same probabilities: switch it per call.
-            parser.space = get_label_space(space)
-            return parser(image, depth=depth)
+            if model not in self._parsers:
+                try:
+                    self._parsers[model] = self.factories[model]()
+                except Exception as e:
+                    self._states[model] = f"failed to load ({_one_line(e)})"
+                    raise
+                self._states[model] = "ready"
+            try:
+                return self._parsers[model](image, depth=depth, space=space)
+            except FaceparseError:
+                raise
+            except Exception as e:
+                self._parsers.pop(model).close()
+                self._states[model] = f"rebuilt on next request after an error ({_one_line(e)})"
+                raise
+
+
+def _one_line(error: Exception) -> str:
+    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]
+
+
+class UploadLimit:
+    """ASGI middleware: a request body is counted as it streams in and cut off once it passes
+    `limit` bytes, whatever its headers say (chunked uploads have no Content-Length). The app
+    then sees the client go away, and its answer is replaced by 413; nothing past the limit is
+    read, so nothing past it reaches memory or the multipart parser's temporary files."""
+
+    def __init__(self, app, limit: int, message: str):
+        self.app, self.limit, self.message = app, limit, message
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.limit:
+            return await self._refuse(send)
+        received, over, started = 0, False, False
+
+        async def counted_receive():
+            nonlocal received, over
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    over = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message):
+            nonlocal started
+            if over and not started:
+                return  # the app's reply to a body cut short; 413 goes instead
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, guarded_send)
+        except Exception:
+            if not over:
+                raise
+        if over and not started:
+            await self._refuse(send)
+
+    async def _refuse(self, send) -> None:
+        await JSONResponse({"detail": self.message}, 413)({"type": "http"}, None, send)
 
 
 def create_app(
-    factories: dict[str, Callable[[], Any]] | None = None, max_upload_mb: float = 20.0
+    factories: dict[str, Callable[[], Any]] | None = None,
+    max_upload_mb: float = 20.0,
+    max_pixels: int | None = DEFAULT_MAX_PIXELS,
 ) -> FastAPI:
     app = FastAPI(
         title="faceparse",
@@ -84,14 +152,10 @@ def create_app(
     limit = int(max_upload_mb * 2**20)
     app.state.pool = pool
 
-    @app.middleware("http")
-    async def refuse_large_uploads(request: Request, call_next):
-        # Before the body is read: FastAPI spools a whole multipart upload before the endpoint
-        # runs. (Uploads without a Content-Length are checked after reading, in _read_upload.)
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > limit + 2**16:
-            return JSONResponse({"detail": f"upload larger than {max_upload_mb:g} MB"}, 413)
-        return await call_next(request)
+    # The multipart framing around the photo gets 64 KiB on top of the photo's own limit.
+    app.add_middleware(
+        UploadLimit, limit=limit + 2**16, message=f"upload larger than {max_upload_mb:g} MB"
+    )
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> str:
@@ -99,12 +163,15 @@ def create_app(
 
     @app.get("/health")
     def health() -> dict:
-        """Liveness, the models offered and those already loaded."""
+        """Liveness, the models offered, those loaded, and the state of each: not loaded,
+        ready, failed to load, or rebuilt on the next request after an error."""
         return {
             "status": "ok",
             "models": list(pool.factories),
             "loaded": pool.loaded(),
+            "model_states": pool.states(),
             "max_upload_mb": max_upload_mb,
+            "max_pixels": max_pixels,
         }
 
     @app.post("/parse")
@@ -132,8 +199,15 @@ def create_app(
                 f"options: outputs from {OUTPUTS}, space from {SPACES}, model from "
                 f"{tuple(pool.factories)}, depth none|auto",
             )
-        photo = _read_upload(image, limit)
-        result = pool.run(model, photo, "auto" if depth == "auto" else None, space)
+        photo = _read_upload(image, limit, max_pixels)
+        try:
+            result = pool.run(model, photo, "auto" if depth == "auto" else None, space)
+        except FaceparseError as e:
+            raise HTTPException(422, f"{image.filename or 'upload'}: {e}") from None
+        except Exception:
+            raise HTTPException(
+                500, "internal error while parsing; the model is rebuilt for the next request"
+            ) from None
         body = result.summary()
         body["source"] = image.filename
         body["palette"] = [list(c) for c in result.space.palette]
@@ -150,13 +224,13 @@ def create_app(
     return app
 
 
-def _read_upload(upload: UploadFile, limit: int) -> np.ndarray:
+def _read_upload(upload: UploadFile, limit: int, max_pixels: int | None) -> np.ndarray:
     """The uploaded photo as RGB, or a 4xx that says what is wrong with it."""
     data = upload.file.read(limit + 1)
     if len(data) > limit:
         raise HTTPException(413, f"upload larger than {limit / 2**20:g} MB")
     name = Path(upload.filename or "upload").name
     try:
-        return decode_rgb(data, name)
+        return decode_rgb(data, name, max_pixels)
     except DataError as e:
-        raise HTTPException(400, f"{name}: {e.reason}") from None
+        raise HTTPException(413 if e.kind == "too_large" else 400, f"{name}: {e.reason}") from None

@@ -14,9 +14,8 @@ import numpy as np
 import torch
 
 from ..datasets import Sample
-from ..datasets.base import list_images
 from ..errors import DataError
-from ..imageio import read_rgb
+from ..imageio import list_images, read_rgb
 from ..labels import IGNORE_INDEX, LabelSpace
 from ..occlusion import occlude
 from ..transforms import training_transform
