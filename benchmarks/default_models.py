@@ -29,15 +29,15 @@ import numpy as np
 from fasseg_runs import write_section
 from skimage import data
 
-from faceparse.bench import machine_line
 from faceparse.datasets import open_dataset
+from faceparse.datasets.occlusion import occlude
 from faceparse.imageio import list_images, read_gray, read_rgb
+from faceparse.jobs.speed import machine_line
 from faceparse.labels import FASSEG, IGNORE_INDEX, LAPA
 from faceparse.metrics import ParsingEvaluator
-from faceparse.occlusion import occlude
+from faceparse.models.files import shipped
 from faceparse.parsing import FaceParser
 from faceparse.parsing.face_parser import DEFAULT_RGB
-from faceparse.parsing.weights import shipped
 
 OCCLUSION_SEED = 2026
 
@@ -89,8 +89,8 @@ def seconds_per_photo(rows, repeats: int) -> dict[str, float]:
 
 
 def shipped_files() -> list[str]:
+    from faceparse.models.files import load_parser
     from faceparse.parsing.face_parser import DEFAULT_DEPTH
-    from faceparse.parsing.weights import load_parser
 
     lines = ["| file | network | input | parameters | size (MB) |", "|---|---|---|---|---|"]
     for name in (DEFAULT_RGB, DEFAULT_DEPTH):

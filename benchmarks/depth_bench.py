@@ -18,10 +18,10 @@ import numpy as np
 
 from faceparse.datasets import open_dataset
 from faceparse.depth import DepthConfig, DepthRenderer
-from faceparse.depth.job import make_depth
-from faceparse.depth.landmarks import face_oval
 from faceparse.depth.quality import CHIN, iou, nose_nearer_than_cheeks, polygon_mask, symmetry_error
+from faceparse.face.landmarks import face_oval
 from faceparse.imageio import read_gray, read_rgb
+from faceparse.jobs.depth import make_depth
 from faceparse.labels import FASSEG
 
 CONFIGS = {

@@ -21,7 +21,7 @@ import torch
 from fasseg_runs import ROOT, mean_std, run_config, train_and_score, write_section
 
 from faceparse.datasets import open_dataset
-from faceparse.export import OnnxParser, export_onnx, quantize_int8
+from faceparse.models.onnx import OnnxParser, export_onnx, quantize_int8
 from faceparse.training.data import rgb_tensor
 from faceparse.training.evaluate import evaluate
 from faceparse.training.networks import load_trained

@@ -26,9 +26,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from hostile_corpus import write_corpus  # noqa: E402
 
-from faceparse.bench import machine_line  # noqa: E402
+from faceparse.jobs.parse import ParseJobOptions, parse_input  # noqa: E402
+from faceparse.jobs.speed import machine_line  # noqa: E402
 from faceparse.parsing import FaceParser  # noqa: E402
-from faceparse.parsing.job import ParseJobOptions, parse_input  # noqa: E402
 
 COMMAND = ".venv/bin/python benchmarks/hostile_inputs.py"
 BUDGET_MB = 2048

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 from skimage import data
 
-from faceparse.bench import machine_line
+from faceparse.jobs.speed import machine_line
 
 START, END = "<!-- server load test -->", "<!-- /server load test -->"
 BENCH_MARKER = "<!-- table written by faceparse bench -->"

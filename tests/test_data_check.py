@@ -6,7 +6,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from faceparse.cli import app
-from faceparse.data_check import check_dataset
+from faceparse.datasets.check import check_dataset
 
 runner = CliRunner()
 

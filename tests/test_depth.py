@@ -5,7 +5,7 @@ import pytest
 from conftest import SHARED
 
 from faceparse.depth.fit import bounded_ridge, umeyama
-from faceparse.depth.models import HeadModel, ModelFileError
+from faceparse.depth.mesh_files import HeadModel, ModelFileError
 from faceparse.depth.normalize import normalize_depth
 from faceparse.depth.raster import rasterize
 
@@ -72,8 +72,8 @@ def test_head_and_face_depth_on_real_faces(fasseg_root, tmp_path):
     from faceparse.cli import app
     from faceparse.datasets import open_dataset
     from faceparse.depth import render_depth
-    from faceparse.depth.landmarks import FaceMeshDetector, face_oval
     from faceparse.depth.quality import nose_nearer_than_cheeks, polygon_mask, symmetry_error
+    from faceparse.face.landmarks import FaceMeshDetector, face_oval
 
     sample = open_dataset("fasseg", fasseg_root, "test")[0]
     for backend in ("face", "head"):

@@ -7,7 +7,7 @@ from test_training import SMOKE
 from typer.testing import CliRunner
 
 from faceparse.cli import app
-from faceparse.export import onnx_session
+from faceparse.models.onnx import onnx_session
 from faceparse.training.networks import load_trained
 
 

@@ -24,8 +24,8 @@ from typer.testing import CliRunner
 from faceparse.cli import app as cli_app
 from faceparse.errors import DataError
 from faceparse.imageio import decode_rgb, to_rgb
+from faceparse.jobs.parse import ParseJobOptions, run_parse_job
 from faceparse.parsing import FaceParser
-from faceparse.parsing.job import ParseJobOptions, run_parse_job
 from faceparse.server import create_app
 from faceparse.server.app import UploadLimit
 

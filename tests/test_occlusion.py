@@ -9,7 +9,7 @@ import pytest
 import torch
 from test_training import tiny
 
-from faceparse.occlusion import KINDS, OcclusionConfig, occlude
+from faceparse.datasets.occlusion import KINDS, OcclusionConfig, occlude
 from faceparse.training.trainer import Trainer
 
 

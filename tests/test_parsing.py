@@ -14,14 +14,14 @@ from PIL import Image
 from skimage import data
 
 from faceparse.errors import DataError
+from faceparse.face.align import crop_box, crop_matrix, paste_back, warp_to_crop
+from faceparse.face.detect import Face
+from faceparse.jobs.parse import ParseJobOptions, run_parse_job
+from faceparse.jobs.pseudo_labels import fuse_with_coarse
 from faceparse.labels import FASSEG, IGNORE_INDEX, LAPA
+from faceparse.models.files import ParserCard, load_parser, save_parser
 from faceparse.parsing import FaceParser, ParseOptions, landmark_labels
-from faceparse.parsing.align import crop_box, crop_matrix, paste_back, warp_to_crop
-from faceparse.parsing.detect import Face
 from faceparse.parsing.face_parser import _whole_image_face
-from faceparse.parsing.job import ParseJobOptions, run_parse_job
-from faceparse.parsing.pseudo_labels import fuse_with_coarse
-from faceparse.parsing.weights import ParserCard, load_parser, save_parser
 
 TEACHER = SHARED / "models" / "skin_clothes_hair.onnx"
 
@@ -252,8 +252,8 @@ def test_parse_job_records_bad_inputs_goes_on_and_resumes(tmp_path):
 
 
 def test_shipped_default_parser_on_a_real_photo():
+    from faceparse.models.files import shipped
     from faceparse.parsing.face_parser import DEFAULT_DEPTH, DEFAULT_RGB
-    from faceparse.parsing.weights import shipped
 
     for name in (DEFAULT_RGB, DEFAULT_DEPTH):
         assert shipped(name).stat().st_size < 10 * 2**20  # the limit: 10 MB each
@@ -303,7 +303,7 @@ def test_export_writes_a_parser_file_the_cli_can_use(tmp_path):
 
 
 def test_small_faces_are_found_by_tiles_and_flagged():
-    from faceparse.parsing.detect import FaceDetector, _merge
+    from faceparse.face.detect import FaceDetector, _merge
 
     a, b = _face(50, 50, 10), _face(51, 50, 10)
     assert len(_merge([a, b.shifted(100, 0), b])) == 2  # the near-copy is suppressed
@@ -395,7 +395,7 @@ def test_video_frames_out_as_label_pngs(tmp_path):
 
 def test_pseudo_label_job_records_bad_photos_goes_on_and_resumes(tmp_path):
     from faceparse.datasets import FolderDataset
-    from faceparse.parsing.pseudo_labels import celeb1k_sources, make_training_crops
+    from faceparse.jobs.pseudo_labels import celeb1k_sources, make_training_crops
 
     root = tmp_path / "celeb1k"
     (root / "train" / "images").mkdir(parents=True)

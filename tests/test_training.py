@@ -201,7 +201,7 @@ def test_ddp_on_cpu_with_two_gloo_processes(tmp_path):
 
 
 def test_distillation_from_a_checkpoint_and_from_onnx(tmp_path):
-    from faceparse.export import export_onnx
+    from faceparse.models.onnx import export_onnx
     from faceparse.training.networks import load_trained
 
     teacher_cfg = tiny(tmp_path / "teacher", "mode=rgb", "optim.steps=2", "data.val_split=null")

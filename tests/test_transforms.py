@@ -2,8 +2,7 @@ import numpy as np
 import pytest
 
 from faceparse.datasets.synthetic import synthetic_face
-from faceparse.labels import CELEBAMASK_HQ, LAPA
-from faceparse.transforms import (
+from faceparse.datasets.transforms import (
     ColorJitter,
     Compose,
     RandomAffine,
@@ -12,6 +11,7 @@ from faceparse.transforms import (
     hflip,
     training_transform,
 )
+from faceparse.labels import CELEBAMASK_HQ, LAPA
 
 
 @pytest.fixture

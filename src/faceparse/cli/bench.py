@@ -19,7 +19,7 @@ def bench_command(
     out: Path = typer.Option(None, "--out", "-o", help="Markdown file to (re)write."),
 ) -> None:
     """ms/image and images/s at batch 1 and 8 for each network × backend."""
-    from ..bench import bench, machine_line, speed_table
+    from ..jobs.speed import bench, machine_line, speed_table
 
     rows = bench([n.strip() for n in networks.split(",") if n.strip()], size, repeats=repeats)
     table = speed_table(rows)

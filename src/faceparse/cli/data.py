@@ -11,8 +11,8 @@ from rich.console import Console
 from rich.progress import Progress, track
 from rich.table import Table
 
-from ..data_check import CheckReport, check_dataset
 from ..datasets import DATASETS, open_dataset, write_folder_dataset
+from ..datasets.check import CheckReport, check_dataset
 from ..datasets.synthetic import synthetic_dataset
 from ..errors import DataError
 from ..imageio import write_png_atomic, write_text_atomic
@@ -175,7 +175,7 @@ def pseudo_label(
     truth): the training data of the default parsers (docs/MODELS.md). Resumes."""
     from itertools import chain
 
-    from ..parsing.pseudo_labels import celeb1k_sources, fasseg_sources, make_training_crops
+    from ..jobs.pseudo_labels import celeb1k_sources, fasseg_sources, make_training_crops
 
     if celeb1k is None and fasseg is None:
         raise typer.BadParameter("give --celeb1k, --fasseg or both")

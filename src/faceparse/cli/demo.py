@@ -18,8 +18,8 @@ def demo_command(
     from skimage import data
 
     from ..imageio import write_png_atomic
+    from ..jobs.parse import ParseJobOptions, run_parse_job
     from ..parsing import FaceParser
-    from ..parsing.job import ParseJobOptions, run_parse_job
 
     photo = write_png_atomic(out / "astronaut.png", data.astronaut())
     report = run_parse_job(FaceParser.default(), [str(photo)], ParseJobOptions(out, overwrite=True))

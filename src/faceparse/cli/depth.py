@@ -12,10 +12,10 @@ from rich.progress import track
 from ..datasets import DATASETS
 from ..depth import DepthConfig, DepthRenderer
 from ..depth.ict_import import import_ict
-from ..depth.job import make_depth
-from ..depth.models import HEAD_FILE
+from ..depth.mesh_files import HEAD_FILE
 from ..errors import DataError, ModelFileError
 from ..imageio import read_rgb, write_png_atomic
+from ..jobs.depth import make_depth
 from ..visualize import depth_to_rgb, montage
 
 depth_app = typer.Typer(help="Depth maps from 3D face/head reconstruction.", no_args_is_help=True)

@@ -57,7 +57,7 @@ def export_command(
 ) -> None:
     """Export one network of a checkpoint to ONNX (with OUT.onnx.json describing its input)
     and/or a parser to a .safetensors file for FaceParser / `faceparse parse --model`."""
-    from ..export import export_onnx, quantize_int8
+    from ..models.onnx import export_onnx, quantize_int8
 
     if network not in NETWORKS:
         raise typer.BadParameter(f"--model is one of {', '.join(NETWORKS)}")
@@ -77,7 +77,7 @@ def export_command(
             "normalization": "imagenet mean/std on 0..255 RGB" if in_channels == 3 else "depth/255",
         }
         if safetensors is not None:
-            from ..parsing.weights import checkpoint_card, save_parser
+            from ..models.files import checkpoint_card, save_parser
 
             card = checkpoint_card(cfg, network, space)
             console.print(f"wrote {save_parser(models[network], card, safetensors)}")

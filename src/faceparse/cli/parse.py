@@ -51,10 +51,10 @@ def parse_command(
 
     Exit code: 0 when every input was parsed (with or without faces), 1 when none could be,
     3 when some failed (see report.json), 2 for a usage error."""
+    from ..jobs.parse import ParseJobOptions, run_parse_job
+    from ..models.files import shipped
     from ..parsing import FaceParser, ParseOptions
     from ..parsing.face_parser import DEFAULT_DEPTH, DEFAULT_RGB
-    from ..parsing.job import ParseJobOptions, run_parse_job
-    from ..parsing.weights import shipped
 
     options = ParseOptions(detect=detect, max_side=max_side, max_pixels=max_pixels)
     try:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .models import AXIS_FLIP, HeadModel
+from .mesh_files import AXIS_FLIP, HeadModel
 
 # MediaPipe's z is a weaker estimate than its x, y: it counts half in every fit.
 _Z_WEIGHT = 0.5

@@ -19,10 +19,10 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from ..face.landmarks import FaceMeshDetector, face_oval, opening_contours
+from ..face.segmenter import HairSegmenter
 from .fit import fit_head, umeyama
-from .hair import HairSegmenter
-from .landmarks import FaceMeshDetector, face_oval, opening_contours
-from .models import HAIR_FILE, CanonicalFace, HeadModel, model_dir
+from .mesh_files import HAIR_FILE, CanonicalFace, HeadModel, model_dir
 from .normalize import level_size_mm, normalize_depth
 from .raster import rasterize
 

@@ -1,7 +1,7 @@
 """Parsing photos: face detection, alignment, crop parsers (trained networks or face-mesh
 geometry), paste-back, and batch jobs over images and videos."""
 
-from .detect import Face, FaceDetector
+from ..face.detect import Face, FaceDetector
 from .face_parser import FaceParser, ParseOptions, ParseResult
 from .landmark_parser import LandmarkParser, landmark_labels
 

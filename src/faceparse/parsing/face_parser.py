@@ -18,11 +18,11 @@ import cv2
 import numpy as np
 
 from ..errors import DataError
+from ..face.align import crop_box, crop_matrix, paste_back, warp_to_crop
+from ..face.detect import Face, FaceDetector
 from ..imageio import DEFAULT_MAX_PIXELS, read_gray, to_rgb
 from ..labels import LabelSpace, get_label_space, mapping_lut
 from ..visualize import overlay
-from .align import crop_box, crop_matrix, paste_back, warp_to_crop
-from .detect import Face, FaceDetector
 
 
 class CropModel(Protocol):
@@ -130,14 +130,14 @@ class FaceParser:
     @classmethod
     def default(cls, **kwargs) -> FaceParser:
         """The shipped RGB and depth parsers (LaPa 11 classes; see docs/MODELS.md)."""
-        from .weights import shipped
+        from ..models.files import shipped
 
         return cls.from_files(shipped(DEFAULT_RGB), shipped(DEFAULT_DEPTH), **kwargs)
 
     @classmethod
     def from_files(cls, rgb: str | Path, depth: str | Path | None = None, **kwargs) -> FaceParser:
         """Parsers from safetensors files (faceparse's format) or training checkpoints (.pt)."""
-        from .crop_models import NetworkCropModel
+        from .crop_parsers import NetworkCropModel
 
         rgb_net, rgb_card = _load_any(rgb, "rgb")
         depth_net, depth_card = _load_any(depth, "depth") if depth is not None else (None, None)
@@ -146,7 +146,7 @@ class FaceParser:
     @classmethod
     def landmarks(cls, teacher: str | Path | None = None, **kwargs) -> FaceParser:
         """The landmark-geometry parser (no training); `teacher` adds hair and outer skin."""
-        from .crop_models import LandmarkCropModel
+        from .crop_parsers import LandmarkCropModel
 
         return cls(LandmarkCropModel(teacher), **kwargs)
 
@@ -308,7 +308,7 @@ def _whole_image_face(w: int, h: int) -> Face:
 
 
 def _load_any(path: str | Path, modality: str):
-    from .weights import load_parser, parser_from_checkpoint
+    from ..models.files import load_parser, parser_from_checkpoint
 
     path = Path(path)
     if path.suffix == ".pt":

@@ -15,9 +15,9 @@ import cv2
 import numpy as np
 from scipy.spatial import ConvexHull
 
-from ..depth.hair import HairSegmenter
-from ..depth.landmarks import FaceLandmarks, FaceMeshDetector, face_oval
 from ..depth.render import widen_face
+from ..face.landmarks import FaceLandmarks, FaceMeshDetector, face_oval
+from ..face.segmenter import HairSegmenter
 from ..labels import LAPA
 
 # Contours as ordered landmark ids (MediaPipe's face-mesh numbering).

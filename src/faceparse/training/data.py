@@ -14,11 +14,11 @@ import numpy as np
 import torch
 
 from ..datasets import Sample
+from ..datasets.occlusion import occlude
+from ..datasets.transforms import training_transform
 from ..errors import DataError
 from ..imageio import list_images, read_rgb
 from ..labels import IGNORE_INDEX, LabelSpace
-from ..occlusion import occlude
-from ..transforms import training_transform
 
 MEAN = np.array([0.485, 0.456, 0.406], np.float32) * 255
 STD = np.array([0.229, 0.224, 0.225], np.float32) * 255

@@ -30,7 +30,7 @@ def load_teacher(path: str | Path, num_classes: int) -> Teacher:
     """A checkpoint's RGB parser (.pt) or an exported parser (.onnx with its .json)."""
     path = Path(path)
     if path.suffix == ".onnx":
-        from ..export import OnnxParser
+        from ..models.onnx import OnnxParser
 
         meta_file = Path(str(path) + ".json")
         if not meta_file.is_file():

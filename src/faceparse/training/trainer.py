@@ -135,7 +135,7 @@ class Trainer:
 
     def _initialise(self, path: Path) -> None:
         if path.suffix == ".safetensors":
-            from ..parsing.weights import load_parser
+            from ..models.files import load_parser
 
             net, card = load_parser(path)
             loaded = {card.modality: net.state_dict()}

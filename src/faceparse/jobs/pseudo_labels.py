@@ -25,11 +25,11 @@ import numpy as np
 
 from ..datasets import open_dataset
 from ..errors import DataError
+from ..face.align import crop_matrix, warp_to_crop
+from ..face.detect import FaceDetector
 from ..imageio import list_images, read_gray, read_rgb, write_png_atomic, write_text_atomic
 from ..labels import FASSEG, IGNORE_INDEX, LAPA, mapping_lut
-from .align import crop_matrix, warp_to_crop
-from .detect import FaceDetector
-from .landmark_parser import LandmarkParser
+from ..parsing.landmark_parser import LandmarkParser
 
 
 @dataclass

@@ -21,8 +21,8 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, FaceparseError
 from ..imageio import image_suffixes, usual_permissions, write_png_atomic, write_text_atomic
+from ..parsing.face_parser import FaceParser, ParseResult
 from ..visualize import depth_to_rgb
-from .face_parser import FaceParser, ParseResult
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
 

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .export import export_onnx, onnx_session, quantize_int8
-from .models import UNetTranslator, build_parser
+from ..models import UNetTranslator, build_parser
+from ..models.onnx import export_onnx, onnx_session, quantize_int8
 
 BACKENDS = ("torch fp32", "torch bf16+channels_last", "onnxruntime fp32", "onnxruntime int8")
 

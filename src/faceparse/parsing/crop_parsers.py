@@ -16,9 +16,9 @@ import torch
 from torch import nn
 
 from ..labels import LAPA, LabelSpace
+from ..models.files import ParserCard
 from ..training.data import depth_tensor, rgb_tensor
 from .landmark_parser import LandmarkParser
-from .weights import ParserCard
 
 
 class NetworkCropModel:

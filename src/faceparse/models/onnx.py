@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .imageio import atomic_open, write_text_atomic
+from ..imageio import atomic_open, write_text_atomic
 
 OPSET = 17
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import FaceparseError
-from ..native_logs import quiet_native_logs
+from .native_logs import quiet_native_logs
 
 
 @dataclass(frozen=True)

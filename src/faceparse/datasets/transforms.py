@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .datasets.base import Sample, Transform
+from .base import Sample, Transform
 
 
 @dataclass(frozen=True)

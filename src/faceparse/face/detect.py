@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import FaceparseError
-from ..native_logs import quiet_native_logs
+from .native_logs import quiet_native_logs
 
 # MediaPipe's keypoint order.
 KEYPOINTS = ("right_eye", "left_eye", "nose_tip", "mouth", "right_ear", "left_ear")

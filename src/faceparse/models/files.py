@@ -15,7 +15,7 @@ from torch import nn
 
 from ..imageio import atomic_open
 from ..labels import LabelSpace, get_label_space
-from ..models import build_parser
+from . import build_parser
 
 
 @dataclass(frozen=True)

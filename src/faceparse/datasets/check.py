@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import DATASETS, FaceDataset, SampleRecord, open_dataset
-from .errors import DataError
-from .imageio import read_gray, read_rgb
-from .labels import get_label_space
+from ..errors import DataError
+from ..imageio import read_gray, read_rgb
+from ..labels import get_label_space
+from . import DATASETS, FaceDataset, SampleRecord, open_dataset
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..datasets import DATASETS, open_dataset
+from ..depth.render import DepthConfig, DepthRenderer
 from ..errors import DataError
 from ..imageio import atomic_open, read_rgb, write_png_atomic, write_text_atomic
-from .render import DepthConfig, DepthRenderer
 
 MANIFEST = "manifest.jsonl"
 
