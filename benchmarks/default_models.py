@@ -26,12 +26,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from fasseg_runs import write_section
 from skimage import data
 
 from faceparse.datasets import open_dataset
 from faceparse.datasets.occlusion import occlude
 from faceparse.imageio import list_images, read_gray, read_rgb
+from faceparse.jobs.reports import write_section
 from faceparse.jobs.speed import machine_line
 from faceparse.labels import FASSEG, IGNORE_INDEX, LAPA
 from faceparse.metrics import ParsingEvaluator
@@ -105,7 +105,7 @@ def shipped_files() -> list[str]:
 
 
 def detection_by_yaw(fasseg: Path) -> list[str]:
-    from faceparse.parsing import FaceDetector
+    from faceparse.face.detect import FaceDetector
 
     detector = FaceDetector()
     lines = ["| yaw | photos | face found |", "|---|---|---|"]
@@ -130,14 +130,18 @@ def main() -> None:
     samples = [ds[i] for i in range(len(ds))]
 
     rows: list[tuple[str, FaceParser, str | None]] = [
-        ("default RGB", FaceParser.from_files(shipped(DEFAULT_RGB), space="fasseg"), None),
+        ("default RGB", FaceParser.load("default", space="fasseg"), None),
     ]
     if not args.skip_depth:
-        rows.append(("default RGB + depth (auto)", FaceParser.default(space="fasseg"), "auto"))
-    rows.append(("landmarks + teacher", FaceParser.landmarks(teacher, space="fasseg"), None))
+        rows.append(
+            ("default RGB + depth (auto)", FaceParser.load("default", space="fasseg"), "auto")
+        )
+    rows.append(
+        ("landmarks + teacher", FaceParser.load("landmarks", teacher=teacher, space="fasseg"), None)
+    )
     for item in args.extra:
         name, path = item.split("=", 1)
-        rows.append((name, FaceParser.from_files(path, space="fasseg"), None))
+        rows.append((name, FaceParser.load(path, space="fasseg"), None))
 
     results = {}
     for name, parser, depth in rows:

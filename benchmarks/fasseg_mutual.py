@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from fasseg_runs import ROOT, mean_std, train_and_score, write_section
+from fasseg_runs import ROOT, mean_std, train_and_score
 
 from faceparse.datasets import open_dataset
+from faceparse.jobs.reports import write_section
 from faceparse.training.config import load_config
 
 # (row label, config, model in the checkpoint, modality it is tested on)

@@ -62,11 +62,3 @@ def _settings(cfg) -> dict:
 def mean_std(values, digits: int = 3, scale: float = 1.0) -> str:
     v = np.asarray(values, float) * scale
     return f"{v.mean():.{digits}f} ± {v.std(ddof=1) if len(v) > 1 else 0:.{digits}f}"
-
-
-def write_section(path: Path, marker: str, body: str) -> None:
-    """Replace what follows `marker` in `path` (created if missing) with `body`."""
-    text = path.read_text() if path.is_file() else f"{marker}\n"
-    if marker not in text:
-        text += f"\n{marker}\n"
-    path.write_text(f"{text.split(marker)[0]}{marker}\n\n{body}\n")

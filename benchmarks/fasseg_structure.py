@@ -18,25 +18,28 @@ from pathlib import Path
 
 import cv2
 import torch
-from fasseg_runs import ROOT, mean_std, run_config, train_and_score, write_section
+from fasseg_runs import ROOT, mean_std, run_config, train_and_score
 
 from faceparse.datasets import open_dataset
+from faceparse.jobs.reports import write_section
+from faceparse.models.files import checkpoint_networks
 from faceparse.models.onnx import OnnxParser, export_onnx, quantize_int8
-from faceparse.training.data import rgb_tensor
+from faceparse.models.preprocess import rgb_tensor
 from faceparse.training.evaluate import evaluate
-from faceparse.training.networks import load_trained
 
 
 def int8_scores(checkpoint: Path, calibration_images, test_samples):
     """Mean F1 of the fp32 and int8 ONNX versions of a checkpoint's RGB parser."""
-    cfg, models, space = load_trained(checkpoint)
-    size = cfg.data.size
+    found = checkpoint_networks(checkpoint)
+    size, space = found.size, found.space
     calib = [
         rgb_tensor(cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA))[None].numpy()
         for im in calibration_images
     ]
     with tempfile.TemporaryDirectory() as tmp:
-        fp32 = export_onnx(models["rgb"], Path(tmp) / "m.onnx", 3, size, {"label_space": space})
+        fp32 = export_onnx(
+            found.network("rgb"), Path(tmp) / "m.onnx", 3, size, {"label_space": space}
+        )
         int8 = quantize_int8(fp32, Path(tmp) / "q.onnx", calib)
         return {
             name: evaluate(test_samples, "rgb", size, OnnxParser(path))[0].mean_f1

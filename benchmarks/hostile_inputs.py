@@ -1,4 +1,4 @@
-"""The hostile-input corpus (tests/hostile_corpus.py) through the parse job with the shipped
+"""The hostile-input corpus (tests/helpers/hostile_corpus.py) through the parse job with the shipped
 parser at default limits: per file, what the job made of it, the reason, the time and the peak
 resident memory of the process while that file was parsed.
 
@@ -6,7 +6,7 @@ resident memory of the process while that file was parsed.
 
 The peak is the kernel's high-water mark (VmHWM), reset before each file through
 /proc/self/clear_refs, so each row is that file's own peak, model and libraries included.
-Prints the table and writes docs/results/HOSTILE_INPUTS.md; tests/test_hostile_inputs.py runs
+Prints the table and writes docs/results/HOSTILE_INPUTS.md; tests/jobs/test_parse.py runs
 it with --json and checks every peak against the 2 GB budget.
 """
 
@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "tests" / "helpers"))
 
 from hostile_corpus import write_corpus  # noqa: E402
 

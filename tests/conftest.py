@@ -1,3 +1,5 @@
+"""Fixtures shared across the test tree; helper modules live in tests/helpers/."""
+
 from __future__ import annotations
 
 import os
@@ -6,10 +8,14 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # tests/layouts.py
+sys.path.insert(0, str(Path(__file__).parent / "helpers"))
 
-# ../shared beside the checkout (CI puts it there); override with FACEPARSE_SHARED.
-SHARED = Path(os.environ.get("FACEPARSE_SHARED", Path(__file__).parents[2] / "shared"))
+from hostile_corpus import write_corpus  # noqa: E402
+from paths import MODELS, SHARED, SMOKE  # noqa: E402
+
+# Depth rendering finds its mesh files through this variable (the library has no built-in path).
+if MODELS.is_dir():
+    os.environ.setdefault("FACEPARSE_MODEL_DIR", str(MODELS))
 
 
 @pytest.fixture
@@ -18,3 +24,35 @@ def fasseg_root() -> Path:
     if not (root / "V2").is_dir():
         pytest.skip(f"FASSEG not found at {root} (../shared/data/fasseg is absent)")
     return root
+
+
+@pytest.fixture(scope="session")
+def student_checkpoint(tmp_path_factory) -> Path:
+    """A 3-step student run on generated faces, trained through the CLI."""
+    from typer.testing import CliRunner
+
+    from faceparse.cli import app
+
+    out = tmp_path_factory.mktemp("student")
+    args = ["train", str(SMOKE), "--set", f"out={out}", "--set", "model.parser=student"]
+    args += ["--set", "optim.steps=3", "--set", "data.val_split=null"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    return out / "last.pt"
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory):
+    """The hostile-input corpus (helpers/hostile_corpus.py): (folder, cases)."""
+    folder = tmp_path_factory.mktemp("hostile")
+    return folder, write_corpus(folder)
+
+
+@pytest.fixture(scope="session")
+def default_parser():
+    """The shipped parser, loaded once for the whole run."""
+    from faceparse.parsing import FaceParser
+
+    parser = FaceParser.default()
+    yield parser
+    parser.close()

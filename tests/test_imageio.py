@@ -1,17 +1,75 @@
+"""Tests of faceparse.imageio."""
+
+from __future__ import annotations
+
+import io
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
+from faceparse.errors import DataError
 from faceparse.imageio import (
-    DataError,
     atomic_open,
     decode_rgb,
     read_gray,
     read_label_ids,
     read_rgb,
     snap_to_palette,
+    to_rgb,
     write_png_atomic,
 )
+
+
+def test_the_three_ways_to_give_a_photo_agree(tmp_path):
+    rng = np.random.default_rng(0)
+    rgba = rng.integers(0, 256, (5, 7, 4), dtype=np.uint8)
+    grey16 = rng.integers(0, 65536, (5, 7), dtype=np.uint16)
+    for array, mode in ((rgba, "RGBA"), (grey16, "I;16"), (rgba[:, :, 0], "L")):
+        Image.fromarray(array).save(tmp_path / "x.png")
+        from_path, source = to_rgb(tmp_path / "x.png")
+        from_pil, _ = to_rgb(Image.open(tmp_path / "x.png"))
+        from_array, _ = to_rgb(array)
+        assert source == str(tmp_path / "x.png")
+        np.testing.assert_array_equal(from_path, from_pil, err_msg=mode)
+        np.testing.assert_array_equal(from_path, from_array, err_msg=mode)
+        assert from_path.dtype == np.uint8 and from_path.shape == (5, 7, 3)
+    # by hand: half-transparent red over white, and 16-bit rounding
+    half = to_rgb(np.array([[[255, 0, 0, 128]]], np.uint8))[0]
+    assert half.tolist() == [[[255, 127, 127]]]
+    assert to_rgb(np.array([[385, 65535]], np.uint16))[0][0, :, 0].tolist() == [1, 255]
+
+
+_SEEDS = [b"", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff\xe0", b"GIF89a", b"RIFF\0\0\0\0WEBP", b"BM"]
+
+
+def _valid_png() -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(np.arange(48, dtype=np.uint8).reshape(4, 4, 3)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    prefix=st.sampled_from(_SEEDS + [_valid_png()]),
+    tail=st.binary(max_size=256),
+    cut=st.integers(min_value=0, max_value=400),
+    flips=st.lists(st.tuples(st.integers(0, 399), st.integers(0, 255)), max_size=4),
+)
+def test_fuzzed_bytes_decode_or_raise_a_data_error(prefix, tail, cut, flips):
+    data = bytearray((prefix + tail)[: cut or None])
+    for at, value in flips:
+        if at < len(data):
+            data[at] = value
+    try:
+        rgb = decode_rgb(bytes(data), "fuzz.png", max_pixels=1_000_000)
+    except DataError as e:
+        assert e.path.name == "fuzz.png" and "<" not in e.reason
+    else:
+        assert rgb.dtype == np.uint8 and rgb.ndim == 3 and rgb.shape[2] == 3
+        assert rgb.shape[0] * rgb.shape[1] <= 1_000_000
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -26,28 +25,17 @@ from .train import eval_command, train_command
 EXIT_ERROR = 2  # a usage, config, data or model-file error: the message says which
 
 
-class FaceparseFailure(click.ClickException):
-    """A FaceparseError as click shows it: `error: <message>`, exit code 2."""
-
-    exit_code = EXIT_ERROR
-
-    def format_message(self) -> str:
-        return self.message
-
-    def show(self, file=None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
-
-
 class _Commands(TyperGroup):
     """The one place CLI errors are handled: every subcommand runs inside `invoke`."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
         except FaceparseError as e:
             if os.environ.get("FACEPARSE_DEBUG"):
                 raise
-            raise FaceparseFailure(str(e)) from e
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(EXIT_ERROR) from None
 
 
 app = typer.Typer(

@@ -19,6 +19,7 @@ def bench_command(
     out: Path = typer.Option(None, "--out", "-o", help="Markdown file to (re)write."),
 ) -> None:
     """ms/image and images/s at batch 1 and 8 for each network × backend."""
+    from ..jobs.reports import write_section
     from ..jobs.speed import bench, machine_line, speed_table
 
     rows = bench([n.strip() for n in networks.split(",") if n.strip()], size, repeats=repeats)
@@ -31,6 +32,5 @@ def bench_command(
             f"{size}²; each cell is the median of {repeats} timed forward passes."
         )
         marker = "<!-- table written by faceparse bench -->"
-        text = out.read_text() if out.is_file() else f"# Speed\n\n{marker}\n"
-        out.write_text(f"{text.split(marker)[0]}{marker}\n\n{stamp}\n\n{table}\n")
+        write_section(out, marker, f"{stamp}\n\n{table}", title="# Speed")
         console.print(f"wrote {out}")

@@ -5,19 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import Progress, track
 from rich.table import Table
 
-from ..datasets import DATASETS, open_dataset, write_folder_dataset
+from ..datasets import DATASETS, open_dataset
 from ..datasets.check import CheckReport, check_dataset
-from ..datasets.synthetic import synthetic_dataset
-from ..errors import DataError
-from ..imageio import write_png_atomic, write_text_atomic
-from ..labels import LAPA
-from ..visualize import legend, montage, sample_tiles
+from ..errors import UnknownNameError
+from ..imageio import write_text_atomic
 
 data_app = typer.Typer(help="Check and view datasets.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -29,7 +25,7 @@ SPACE_HELP = "Label space of a 'folder' dataset's labels (see `faceparse labels`
 
 def _options(dataset: str, subsets: str | None, space: str | None) -> dict:
     if dataset not in DATASETS:
-        raise typer.BadParameter(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
+        raise UnknownNameError("dataset", dataset, DATASETS)
     opts: dict = {}
     if subsets:
         if dataset != "fasseg":
@@ -95,28 +91,6 @@ def check(
     raise typer.Exit(0 if report.healthy else 1)
 
 
-def write_samples_montage(ds, out: Path, num: int, seed: int) -> list[str]:
-    """Overlay montage of `num` random samples of `ds`; returns the problems of skipped ones."""
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(ds))
-    rows, skipped = [], []
-    for i in order:
-        if len(rows) == num:
-            break
-        record = ds.records[int(i)]
-        try:
-            s = ds.load(record)
-        except DataError as e:
-            skipped.append(str(e))
-            continue
-        rows.append((s.name, sample_tiles(s.image, s.label, s.space, s.depth)))
-    if not rows:
-        raise DataError(ds.root, "unreadable", "no readable sample to show")
-    rows.append(("classes", [legend(ds.space)]))
-    write_png_atomic(out, montage(rows))
-    return skipped
-
-
 @data_app.command("show")
 def show(
     root: Path = typer.Argument(..., help="Dataset root folder."),
@@ -130,14 +104,12 @@ def show(
     space: str = typer.Option(None, help=SPACE_HELP),
 ) -> None:
     """Write a montage of random samples: RGB | labels | overlay | depth (when given)."""
+    from ..jobs.montage import write_samples_montage
+
     opts = _options(dataset, subsets, space)
     split = split or DATASETS[dataset].check_splits(root)[0]
-    try:
-        ds = open_dataset(dataset, root, split, depth=depth, **opts)
-        skipped = write_samples_montage(ds, out, num, seed)
-    except DataError as e:
-        console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1) from None
+    ds = open_dataset(dataset, root, split, depth=depth, **opts)
+    skipped = write_samples_montage(ds, out, num, seed)
     for msg in skipped:
         console.print(f"[yellow]skipped[/] {msg}")
     console.print(f"wrote {out}")
@@ -150,14 +122,11 @@ def demo(
     seed: int = typer.Option(0),
 ) -> None:
     """Make a small synthetic RGB-D face dataset (LaPa labels, folder layout), check it and write
-    an overlay montage. Needs no data: the built-in default job."""
-    faces = synthetic_dataset(count, seed=seed, size=192, space=LAPA)
-    n_test = max(1, count // 4)
-    write_folder_dataset(out / "dataset", {"train": faces[n_test:], "test": faces[:n_test]})
-    report = check_dataset("folder", out / "dataset")
+    an overlay montage. Needs no data."""
+    from ..jobs.montage import make_synthetic_demo
+
+    report = make_synthetic_demo(out, count, seed)
     print_report(report, max_listed=10)
-    ds = open_dataset("folder", out / "dataset", "train")
-    write_samples_montage(ds, out / "montage.png", num=4, seed=seed)
     console.print(f"dataset: {out / 'dataset'}\nmontage: {out / 'montage.png'}")
     raise typer.Exit(0 if report.healthy else 1)
 

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.progress import track
 
 from ..datasets import DATASETS
-from ..depth import DepthConfig, DepthRenderer
+from ..depth import DepthConfig
 from ..depth.ict_import import import_ict
 from ..depth.mesh_files import HEAD_FILE
-from ..errors import DataError, ModelFileError
-from ..imageio import read_rgb, write_png_atomic
-from ..jobs.depth import make_depth
-from ..visualize import depth_to_rgb, montage
+from ..jobs.depth import make_depth, write_depth_montage
 
 depth_app = typer.Typer(help="Depth maps from 3D face/head reconstruction.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -57,20 +53,16 @@ def make(
     """Render a depth map per image; resumable, records every failure in manifest.jsonl."""
     cfg = _config(backend, hair, normalization, mm_per_level, model_dir, hair_model)
     opts = {"subsets": tuple(subsets.split(","))} if subsets else {}
-    try:
-        counts = make_depth(
-            dataset,
-            root,
-            out,
-            cfg,
-            split or None,
-            workers,
-            progress=lambda it, n: track(it, total=n, description="depth", console=console),
-            **opts,
-        )
-    except (ModelFileError, DataError, ValueError) as e:
-        console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1) from None
+    counts = make_depth(
+        dataset,
+        root,
+        out,
+        cfg,
+        split or None,
+        workers,
+        progress=lambda it, n: track(it, total=n, description="depth", console=console),
+        **opts,
+    )
     console.print(", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + f"  -> {out}")
 
 
@@ -84,25 +76,9 @@ def show(
 ) -> None:
     """Write RGB | depth | overlay side by side for each photo."""
     cfg = _config(backend, hair, "minmax", 1.0, model_dir, None)
-    try:
-        renderer = DepthRenderer(cfg)
-    except ModelFileError as e:
-        console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1) from None
-    rows = []
-    for path in images:
-        try:
-            rgb = read_rgb(path)
-        except DataError as e:
-            console.print(f"[yellow]skipped[/] {e}")
-            continue
-        depth, info = renderer(rgb)
-        coloured = depth_to_rgb(depth)
-        blend = np.where((depth > 0)[:, :, None], (0.5 * rgb + 0.5 * coloured), rgb)
-        rows.append((f"{path.name}: {info.status}", [rgb, coloured, blend.astype(np.uint8)]))
-    if not rows:
-        raise typer.Exit(1)
-    write_png_atomic(out, montage(rows))
+    skipped = write_depth_montage(images, out, cfg)
+    for reason in skipped:
+        console.print(f"[yellow]skipped[/] {reason}")
     console.print(f"wrote {out}")
 
 
@@ -112,9 +88,5 @@ def import_ict_command(
     out: Path = typer.Option(Path(HEAD_FILE), "--out", "-o", help="The .npz to write."),
 ) -> None:
     """Build the head-model file from the official ICT-FaceKit release (OBJ meshes + JSON)."""
-    try:
-        written = import_ict(release, out)
-    except ModelFileError as e:
-        console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1) from None
+    written = import_ict(release, out)
     console.print(f"wrote {written}")

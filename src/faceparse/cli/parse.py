@@ -52,21 +52,10 @@ def parse_command(
     Exit code: 0 when every input was parsed (with or without faces), 1 when none could be,
     3 when some failed (see report.json), 2 for a usage error."""
     from ..jobs.parse import ParseJobOptions, run_parse_job
-    from ..models.files import shipped
     from ..parsing import FaceParser, ParseOptions
-    from ..parsing.face_parser import DEFAULT_DEPTH, DEFAULT_RGB
 
     options = ParseOptions(detect=detect, max_side=max_side, max_pixels=max_pixels)
-    try:
-        if model == "landmarks":
-            parser = FaceParser.landmarks(teacher, options=options, space=space)
-        else:
-            rgb = shipped(DEFAULT_RGB) if model == "default" else model
-            if depth_model is None and model == "default":
-                depth_model = shipped(DEFAULT_DEPTH)
-            parser = FaceParser.from_files(rgb, depth_model, options=options, space=space)
-    except (OSError, ValueError, KeyError) as e:
-        raise typer.BadParameter(str(e)) from None
+    parser = FaceParser.load(model, depth_model, teacher, options=options, space=space)
     job = ParseJobOptions(out, masks, depth, frames, frame_step, overwrite)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("parse", total=None)

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import track
 
-from ..datasets import open_dataset
-from ..errors import DataError
-from ..imageio import write_text_atomic
 from ..training.config import load_config
-from ..training.evaluate import MODALITIES, evaluate
-from ..training.networks import load_trained
 from .data import DATASET_HELP, SUBSETS_HELP, _options
 
 console = Console(stderr=True)
@@ -55,34 +49,17 @@ def eval_command(
 ) -> None:
     """Score a checkpoint's parser on a split: per-class F1, mean F1, mIoU, accuracy,
     fragmentation; for `translated` also the translator's depth L1/RMSE on the foreground."""
-    if modality not in MODALITIES:
-        raise typer.BadParameter(f"--modality is one of {', '.join(MODALITIES)}")
-    try:
-        cfg, models, space = load_trained(checkpoint)
-        parser = models.get("rgb" if modality == "rgb" else "depth")
-        if parser is None:
-            raise ValueError(f"{checkpoint}: mode {cfg.mode} has no {modality} parser")
-        ds = open_dataset(dataset, root, split, depth=depth, **_options(dataset, subsets, None))
-        if ds.space.name != space:
-            raise ValueError(
-                f"{checkpoint}: trained on {space} labels, {dataset} has {ds.space.name}"
-            )
-        samples = [ds[i] for i in track(range(len(ds)), description="reading", console=console)]
-        scores, errors = evaluate(
-            samples, modality, cfg.data.size, parser, models.get("translator")
-        )
-    except (ValueError, FileNotFoundError, DataError) as e:
-        console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1) from None
-    report = scores.to_markdown()
-    record = scores.to_dict()
-    if errors is not None:
-        report += (
-            f"\nTranslated vs real depth on the foreground: L1 {errors.l1:.2f}, "
-            f"RMSE {errors.rmse:.2f} grey levels\n"
-        )
-        record.update(errors.to_dict())
+    from ..jobs.evaluate import evaluate_checkpoint
+
+    report, _ = evaluate_checkpoint(
+        checkpoint,
+        dataset,
+        root,
+        split,
+        modality,
+        depth,
+        out,
+        progress=lambda it: track(it, description="reading", console=console),
+        **_options(dataset, subsets, None),
+    )
     print(report)
-    if out is not None:
-        write_text_atomic(out / "scores.md", report)
-        write_text_atomic(out / "scores.json", json.dumps(record, indent=2))

@@ -10,7 +10,7 @@ from typing import ClassVar
 import cv2
 import numpy as np
 
-from ..errors import DataError
+from ..errors import ConfigError, DataError, UnknownNameError
 from ..imageio import read_gray, read_label_ids, read_rgb
 from ..labels import IGNORE_INDEX, LabelSpace
 
@@ -76,7 +76,7 @@ class FaceDataset(Sequence[Sample]):
 
         self.root = Path(root)
         if split not in self.splits:
-            raise ValueError(f"{self.name}: unknown split {split!r}; choose from {self.splits}")
+            raise UnknownNameError(f"{self.name} split", split, self.splits)
         if not self.root.is_dir():
             raise DataError(self.root, "missing", f"{self.name} root folder not found")
         self.split = split
@@ -119,7 +119,7 @@ class FaceDataset(Sequence[Sample]):
 
     def read_depth(self, record: SampleRecord, label_shape: tuple[int, ...]) -> np.ndarray:
         if self.depth is None:
-            raise ValueError(f"{self.name}: no depth folder was given")
+            raise ConfigError(f"{self.name}: no depth folder was given")
         path = self.depth.path(record.name)
         return self.fit_to_label(read_gray(path), label_shape, path, cv2.INTER_NEAREST)
 

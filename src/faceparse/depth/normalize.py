@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import UnknownNameError
+
 
 def normalize_depth(
     z_cm: np.ndarray, mode: str = "minmax", mm_per_level: float = 1.0
@@ -28,7 +30,7 @@ def normalize_depth(
         levels = (near - z) * 10.0 / mm_per_level
         out[fg] = np.clip(np.round(255 - levels), 1, 255).astype(np.uint8)
     else:
-        raise ValueError(f"unknown depth normalization {mode!r}; use minmax or metric")
+        raise UnknownNameError("depth normalization", mode, ("minmax", "metric"))
     return out
 
 

@@ -110,3 +110,25 @@ def face_oval() -> list[int]:
 _INNER_LIP = frozenset(
     (78, 95, 88, 178, 87, 14, 317, 402, 318, 324, 308, 415, 310, 311, 312, 13, 82, 81, 80, 191)
 )
+
+
+def widen_face(
+    points: np.ndarray, oval: np.ndarray, top: float, side: float, bottom: float
+) -> np.ndarray:
+    """The 468 landmarks plus one outer ring past the face outline (`oval`, ordered ids). Each
+    outline point moves out from the face centre by (side + top × up² + bottom × down²) × face
+    height, where up/down say how much its direction points to the forehead/chin; its z recedes
+    by the same distance, as the skull and neck curve away beyond the outline."""
+    center = points[:, :2].mean(0)
+    up = points[10, :2] - points[152, :2]  # chin (152) to the top of the forehead (10)
+    height = float(np.linalg.norm(up))
+    up /= max(height, 1e-9)
+    outward = points[oval, :2] - center
+    outward /= np.maximum(np.linalg.norm(outward, axis=1, keepdims=True), 1e-9)
+    cos_up = outward @ up
+    dist = side + top * np.clip(cos_up, 0, None) ** 2 + bottom * np.clip(-cos_up, 0, None) ** 2
+    dist *= height
+    ring = points[oval].copy()
+    ring[:, :2] += outward * dist[:, None]
+    ring[:, 2] += dist  # z grows away from the camera
+    return np.concatenate([points, ring])

@@ -10,9 +10,7 @@ import cv2
 import numpy as np
 
 from ..errors import ModelFileError
-
-_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
-_STD = np.array([0.229, 0.224, 0.225], np.float32)
+from ..normalization import normalize_rgb
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class HairSegmenter:
         """(3, H, W) float32 sigmoid maps (skin, clothes, hair) at the image's size."""
         h, w = image.shape[:2]
         x = cv2.resize(image, (self.size, self.size), interpolation=cv2.INTER_AREA)
-        x = ((x.astype(np.float32) / 255.0 - _MEAN) / _STD).transpose(2, 0, 1)[None]
+        x = normalize_rgb(x)[None]
         out = self.session.run(None, {self.input: x})[0][0]
         return np.stack([cv2.resize(c, (w, h), interpolation=cv2.INTER_LINEAR) for c in out])
 

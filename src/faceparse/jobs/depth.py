@@ -15,10 +15,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..datasets import DATASETS, open_dataset
 from ..depth.render import DepthConfig, DepthRenderer
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from ..imageio import atomic_open, read_rgb, write_png_atomic, write_text_atomic
+from ..visualize import depth_to_rgb, montage
 
 MANIFEST = "manifest.jsonl"
 
@@ -97,7 +100,7 @@ def make_depth(
     previous_config = out / "config.json"
     cfg_json = json.dumps(asdict(config), indent=2, sort_keys=True)
     if previous_config.is_file() and previous_config.read_text() != cfg_json:
-        raise ValueError(
+        raise ConfigError(
             f"{out} was made with another configuration ({previous_config}); "
             "use a new output folder"
         )
@@ -144,3 +147,24 @@ def _execute(tasks: list[Task], config: DepthConfig, workers: int) -> Iterator[d
     ctx = mp.get_context("spawn")
     with ctx.Pool(workers, initializer=_init_worker, initargs=(config,)) as pool:
         yield from pool.imap_unordered(_run, tasks, chunksize=4)
+
+
+def write_depth_montage(images: list[Path], out: Path, config: DepthConfig) -> list[str]:
+    """RGB | depth | overlay side by side for each photo, in one PNG (`faceparse depth show`);
+    returns why each skipped photo was skipped."""
+    renderer = DepthRenderer(config)
+    rows, skipped = [], []
+    for path in images:
+        try:
+            rgb = read_rgb(path)
+        except DataError as e:
+            skipped.append(str(e))
+            continue
+        depth, info = renderer(rgb)
+        coloured = depth_to_rgb(depth)
+        blend = np.where((depth > 0)[:, :, None], (0.5 * rgb + 0.5 * coloured), rgb)
+        rows.append((f"{path.name}: {info.status}", [rgb, coloured, blend.astype(np.uint8)]))
+    if not rows:
+        raise DataError(images[0] if images else out, "unreadable", "no readable photo to show")
+    write_png_atomic(out, montage(rows))
+    return skipped

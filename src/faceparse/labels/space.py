@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import UnknownNameError
+
 # Pixels a metric or loss must skip (unlabelled, padding). Never a class id.
 IGNORE_INDEX = 255
 
@@ -59,7 +61,7 @@ class LabelSpace:
         try:
             return self.classes.index(class_name)
         except ValueError:
-            raise KeyError(f"class {class_name!r} is not in label space {self.name!r}") from None
+            raise UnknownNameError(f"class of {self.name}", class_name, self.classes) from None
 
     @property
     def overall_ids(self) -> tuple[int, ...]:

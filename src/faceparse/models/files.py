@@ -1,8 +1,14 @@
-"""Parser weights as safetensors: the tensors plus a description (architecture, modality, label
-space, input size) in the file's metadata, so one file is a complete, loadable parser.
+"""Parser files, the model contract between training and inference.
 
-Weights are stored in float16 (half the size; the shipped models stay under 10 MB) and run in
-float32.
+* `.safetensors` — a shipped or exported parser: float16 tensors (half the size; the shipped
+  models stay under 10 MB, they run in float32) plus a description (`ParserCard`: architecture,
+  modality, label space, input size, how it was trained) in the file's metadata.
+* `.pt` — a training checkpoint (`faceparse train`): every network of its mode, with the config
+  that describes them. Written by `faceparse.training.checkpoint`; read here, so that inference
+  never needs the training package.
+
+`load_parser_file(path, modality)` takes either; `checkpoint_networks(path)` gives every network
+of a checkpoint with its card.
 """
 
 from __future__ import annotations
@@ -11,11 +17,16 @@ from dataclasses import asdict, dataclass
 from importlib import resources
 from pathlib import Path
 
+import torch
 from torch import nn
 
+from ..errors import ModelFileError
 from ..imageio import atomic_open
 from ..labels import LabelSpace, get_label_space
 from . import build_parser
+from .translator import UNetTranslator
+
+CHECKPOINT_FORMAT = 1  # faceparse.training.checkpoint writes it; bump on incompatible changes
 
 
 @dataclass(frozen=True)
@@ -56,16 +67,16 @@ def load_parser(path: str | Path) -> tuple[nn.Module, ParserCard]:
 
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: parser weights not found")
+        raise ModelFileError(f"{path}: parser weights not found")
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
             tensors = {k: f.get_tensor(k).float() for k in f.keys()}  # noqa: SIM118
     except Exception as e:  # safetensors raises its own error types for damaged files
-        raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
+        raise ModelFileError(f"{path}: not a readable safetensors file ({e})") from None
     missing = {"arch", "modality", "space", "size"} - set(meta)
     if missing:
-        raise ValueError(f"{path}: no parser description in its metadata ({sorted(missing)})")
+        raise ModelFileError(f"{path}: no parser description in its metadata ({sorted(missing)})")
     card = ParserCard(
         meta["arch"], meta["modality"], meta["space"], int(meta["size"]), meta.get("trained", "")
     )
@@ -73,10 +84,10 @@ def load_parser(path: str | Path) -> tuple[nn.Module, ParserCard]:
     try:
         result = model.load_state_dict(tensors, strict=False)
     except RuntimeError as e:  # shape mismatches
-        raise ValueError(f"{path}: weights do not fit {card.arch} ({str(e)[:300]})") from None
+        raise ModelFileError(f"{path}: weights do not fit {card.arch} ({str(e)[:300]})") from None
     bad = [k for k in result.missing_keys if not k.endswith("num_batches_tracked")]
     if bad or result.unexpected_keys:
-        raise ValueError(
+        raise ModelFileError(
             f"{path}: weights do not fit {card.arch} (missing {bad[:3]}, "
             f"unexpected {result.unexpected_keys[:3]})"
         )
@@ -87,23 +98,82 @@ def shipped(name: str) -> Path:
     """Path of a model file shipped inside the package (faceparse/weights/)."""
     path = Path(str(resources.files("faceparse") / "weights" / name))
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: shipped model missing; reinstall faceparse")
+        raise ModelFileError(f"{path}: shipped model missing; reinstall faceparse")
     return path
 
 
-def parser_from_checkpoint(
-    checkpoint: str | Path, modality: str = "rgb"
-) -> tuple[nn.Module, ParserCard]:
-    """A parser out of a training checkpoint (faceparse train), with its card."""
-    from ..training.networks import load_trained
+def read_checkpoint(path: str | Path) -> dict:
+    """A training checkpoint's contents (on the CPU), checked to be one."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: checkpoint not found")
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as e:
+        raise ModelFileError(f"{path}: not a readable checkpoint ({e})") from None
+    if not isinstance(state, dict) or state.get("format_version") != CHECKPOINT_FORMAT:
+        raise ModelFileError(f"{path}: not a faceparse checkpoint (format {CHECKPOINT_FORMAT})")
+    return state
 
-    cfg, models, space = load_trained(checkpoint)
-    if modality not in models:
-        raise ValueError(f"{checkpoint}: mode {cfg.mode} has no {modality} parser")
-    return models[modality], checkpoint_card(cfg, modality, space)
+
+@dataclass(frozen=True)
+class CheckpointNetworks:
+    """The networks of a training checkpoint (eval mode) and what describes them."""
+
+    path: Path
+    mode: str
+    space: str
+    size: int  # input side of every network
+    arch: str  # the parsers' architecture
+    trained: str
+    networks: dict[str, nn.Module]  # rgb, depth, translator: those the mode has
+
+    def card(self, modality: str) -> ParserCard:
+        return ParserCard(self.arch, modality, self.space, self.size, self.trained)
+
+    def network(self, name: str) -> nn.Module:
+        if name not in self.networks:
+            raise ModelFileError(f"{self.path}: mode {self.mode} has no {name} network")
+        return self.networks[name]
+
+    def parser(self, modality: str) -> tuple[nn.Module, ParserCard]:
+        return self.network(modality), self.card(modality)
 
 
-def checkpoint_card(cfg, modality: str, space: str) -> ParserCard:
-    """The card of a parser trained with TrainConfig `cfg`."""
-    trained = f"faceparse train: mode {cfg.mode}, {cfg.optim.steps} steps on {cfg.data.root}"
-    return ParserCard(cfg.model.parser, modality, space, cfg.data.size, trained)
+def checkpoint_networks(path: str | Path) -> CheckpointNetworks:
+    """Every network a checkpoint holds (the discriminator left out: it parses nothing), built
+    from the checkpoint's own config and loaded in eval mode."""
+    path = Path(path)
+    state = read_checkpoint(path)
+    cfg = state["config"]
+    space = get_label_space(state["label_space"])
+    arch, size = cfg["model"]["parser"], cfg["data"]["size"]
+    builders = {
+        "rgb": lambda: build_parser(arch, space.num_classes, 3),
+        "depth": lambda: build_parser(arch, space.num_classes, 1),
+        "translator": lambda: UNetTranslator(3, 1, cfg["model"]["translator_width"]),
+    }
+    networks = {}
+    for name, build in builders.items():
+        if name in state["models"]:
+            net = build()
+            net.load_state_dict(state["models"][name])
+            networks[name] = net.eval()
+    trained = (
+        f"faceparse train: mode {cfg['mode']}, {cfg['optim']['steps']} steps on "
+        f"{cfg['data']['root']}"
+    )
+    return CheckpointNetworks(path, cfg["mode"], space.name, size, arch, trained, networks)
+
+
+def load_parser_file(path: str | Path, modality: str) -> tuple[nn.Module, ParserCard]:
+    """The `modality` parser of a parser file (.safetensors) or a training checkpoint (.pt)."""
+    path = Path(path)
+    if path.suffix == ".pt":
+        return checkpoint_networks(path).parser(modality)
+    if path.suffix != ".safetensors":
+        raise ModelFileError(f"{path}: parser files are .safetensors or training checkpoints .pt")
+    net, card = load_parser(path)
+    if card.modality != modality:
+        raise ModelFileError(f"{path}: a {card.modality} parser, expected {modality}")
+    return net, card

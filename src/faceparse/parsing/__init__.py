@@ -1,13 +1,12 @@
-"""Parsing photos: face detection, alignment, crop parsers (trained networks or face-mesh
-geometry), paste-back, and batch jobs over images and videos."""
+"""Parsing photos: detect every face (faceparse.face), crop it, parse the crop with a trained
+network or the face-mesh geometry, and paste the labels back. Batch jobs over files live in
+faceparse.jobs."""
 
-from ..face.detect import Face, FaceDetector
-from .face_parser import FaceParser, ParseOptions, ParseResult
+from .face_parser import MODEL_NAMES, FaceParser, ParseOptions, ParseResult
 from .landmark_parser import LandmarkParser, landmark_labels
 
 __all__ = [
-    "Face",
-    "FaceDetector",
+    "MODEL_NAMES",
     "FaceParser",
     "LandmarkParser",
     "ParseOptions",

@@ -15,9 +15,10 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..errors import ModelFileError
 from ..labels import LAPA, LabelSpace
 from ..models.files import ParserCard
-from ..training.data import depth_tensor, rgb_tensor
+from ..models.preprocess import depth_tensor, rgb_tensor
 from .landmark_parser import LandmarkParser
 
 
@@ -31,7 +32,9 @@ class NetworkCropModel:
         batch_size: int = 8,
     ):
         if depth_card is not None and depth_card.space != card.space:
-            raise ValueError(f"RGB parser predicts {card.space}, depth parser {depth_card.space}")
+            raise ModelFileError(
+                f"RGB parser predicts {card.space}, depth parser {depth_card.space}"
+            )
         self.rgb, self.card = rgb.eval(), card
         self.depth, self.depth_card = (depth.eval() if depth is not None else None), depth_card
         self.space: LabelSpace = card.label_space

@@ -17,11 +17,12 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, UnknownNameError
 from ..face.align import crop_box, crop_matrix, paste_back, warp_to_crop
 from ..face.detect import Face, FaceDetector
 from ..imageio import DEFAULT_MAX_PIXELS, read_gray, to_rgb
 from ..labels import LabelSpace, get_label_space, mapping_lut
+from ..models.files import load_parser_file, shipped
 from ..visualize import overlay
 
 
@@ -128,27 +129,51 @@ class FaceParser:
 
     # -- constructors -------------------------------------------------------------------------
     @classmethod
-    def default(cls, **kwargs) -> FaceParser:
-        """The shipped RGB and depth parsers (LaPa 11 classes; see docs/MODELS.md)."""
-        from ..models.files import shipped
+    def load(
+        cls,
+        model: str | Path = "default",
+        depth_model: str | Path | None = None,
+        teacher: str | Path | None = None,
+        **kwargs,
+    ) -> FaceParser:
+        """The one place model names resolve: "default" (the shipped RGB and depth parsers,
+        docs/guide/MODELS.md), "landmarks" (face-mesh geometry, no training; `teacher`, a
+        skin/clothes/hair ONNX, adds hair and outer skin), or a parser file (.safetensors) or
+        training checkpoint (.pt). `depth_model` replaces the depth parser; `kwargs` go to
+        FaceParser (options, space)."""
+        if str(model) == "landmarks":
+            from .crop_parsers import LandmarkCropModel
 
-        return cls.from_files(shipped(DEFAULT_RGB), shipped(DEFAULT_DEPTH), **kwargs)
+            return cls(LandmarkCropModel(teacher), **kwargs)
+        if str(model) == "default":
+            model = shipped(DEFAULT_RGB)
+            depth_model = depth_model or shipped(DEFAULT_DEPTH)
+        elif str(model) in MODEL_NAMES or not Path(model).suffix:
+            raise UnknownNameError(
+                "model", str(model), (*MODEL_NAMES, "a .safetensors or .pt file")
+            )
+        return cls.from_files(model, depth_model, **kwargs)
+
+    @classmethod
+    def default(cls, **kwargs) -> FaceParser:
+        """The shipped RGB and depth parsers (LaPa 11 classes; see docs/guide/MODELS.md)."""
+        return cls.load("default", **kwargs)
 
     @classmethod
     def from_files(cls, rgb: str | Path, depth: str | Path | None = None, **kwargs) -> FaceParser:
         """Parsers from safetensors files (faceparse's format) or training checkpoints (.pt)."""
         from .crop_parsers import NetworkCropModel
 
-        rgb_net, rgb_card = _load_any(rgb, "rgb")
-        depth_net, depth_card = _load_any(depth, "depth") if depth is not None else (None, None)
+        rgb_net, rgb_card = load_parser_file(rgb, "rgb")
+        depth_net, depth_card = (
+            load_parser_file(depth, "depth") if depth is not None else (None, None)
+        )
         return cls(NetworkCropModel(rgb_net, rgb_card, depth_net, depth_card), **kwargs)
 
     @classmethod
     def landmarks(cls, teacher: str | Path | None = None, **kwargs) -> FaceParser:
         """The landmark-geometry parser (no training); `teacher` adds hair and outer skin."""
-        from .crop_parsers import LandmarkCropModel
-
-        return cls(LandmarkCropModel(teacher), **kwargs)
+        return cls.load("landmarks", teacher=teacher, **kwargs)
 
     # -- parsing ------------------------------------------------------------------------------
     def __call__(
@@ -213,8 +238,10 @@ class FaceParser:
             return None
         d = read_gray(depth) if isinstance(depth, str | os.PathLike) else np.asarray(depth)
         if d.ndim != 2 or d.dtype != np.uint8:
-            raise ValueError(
-                f"depth for {source or 'image'}: an H×W uint8 map, got {d.shape} {d.dtype}"
+            raise DataError(
+                depth if isinstance(depth, str | os.PathLike) else "depth array",
+                "format",
+                f"depth for {source or 'image'}: an H×W uint8 map, got {d.shape} {d.dtype}",
             )
         if d.shape != image.shape[:2]:
             # A depth map at the photo's full size goes down with it when it is parsed smaller.
@@ -293,6 +320,7 @@ def _paste_depth(crops: np.ndarray, matrices: list[np.ndarray], canvas: np.ndarr
 
 DEFAULT_RGB = "rgb_lapa.safetensors"
 DEFAULT_DEPTH = "depth_lapa.safetensors"
+MODEL_NAMES = ("default", "landmarks")
 
 
 def _whole_image_face(w: int, h: int) -> Face:
@@ -305,17 +333,3 @@ def _whole_image_face(w: int, h: int) -> Face:
     mouth = np.array([w / 2, eye_y + mouth_drop])
     kps = np.vstack([eyes, [[w / 2, eye_y + mouth_drop / 2]], [mouth], eyes])
     return Face((0.0, 0.0, float(w), float(h)), 1.0, kps)
-
-
-def _load_any(path: str | Path, modality: str):
-    from ..models.files import load_parser, parser_from_checkpoint
-
-    path = Path(path)
-    if path.suffix == ".pt":
-        return parser_from_checkpoint(path, modality)
-    if path.suffix != ".safetensors":
-        raise DataError(path, "format", "parser files are .safetensors or training checkpoints .pt")
-    net, card = load_parser(path)
-    if card.modality != modality:
-        raise ValueError(f"{path}: a {card.modality} parser, expected {modality}")
-    return net, card

@@ -15,8 +15,7 @@ import cv2
 import numpy as np
 from scipy.spatial import ConvexHull
 
-from ..depth.render import widen_face
-from ..face.landmarks import FaceLandmarks, FaceMeshDetector, face_oval
+from ..face.landmarks import FaceLandmarks, FaceMeshDetector, face_oval, widen_face
 from ..face.segmenter import HairSegmenter
 from ..labels import LAPA
 

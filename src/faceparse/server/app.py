@@ -39,11 +39,10 @@ def _png_base64(array: np.ndarray) -> str:
 
 
 def default_factories(teacher: str | Path | None = None) -> dict[str, Callable[[], Any]]:
-    from ..parsing import FaceParser
+    from ..parsing import MODEL_NAMES, FaceParser
 
     return {
-        "default": FaceParser.default,
-        "landmarks": lambda: FaceParser.landmarks(teacher),
+        name: (lambda name=name: FaceParser.load(name, teacher=teacher)) for name in MODEL_NAMES
     }
 
 

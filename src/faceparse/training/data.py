@@ -16,22 +16,10 @@ import torch
 from ..datasets import Sample
 from ..datasets.occlusion import occlude
 from ..datasets.transforms import training_transform
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from ..imageio import list_images, read_rgb
 from ..labels import IGNORE_INDEX, LabelSpace
-
-MEAN = np.array([0.485, 0.456, 0.406], np.float32) * 255
-STD = np.array([0.229, 0.224, 0.225], np.float32) * 255
-
-
-def rgb_tensor(image: np.ndarray) -> torch.Tensor:
-    """uint8 H×W×3 -> float 3×H×W, ImageNet-normalised (what every parser here expects)."""
-    return torch.from_numpy(((image.astype(np.float32) - MEAN) / STD).transpose(2, 0, 1).copy())
-
-
-def depth_tensor(depth: np.ndarray) -> torch.Tensor:
-    """uint8 H×W -> float 1×H×W in [0, 1] (0 = background)."""
-    return torch.from_numpy(depth.astype(np.float32)[None] / 255.0)
+from ..models.preprocess import depth_tensor, rgb_tensor
 
 
 def choose_depth_labelled(count: int, fraction: float, seed: int) -> np.ndarray:
@@ -74,7 +62,7 @@ class AugmentedFaces(torch.utils.data.Dataset):
         epoch, index = item
         sample, index, skipped = self._readable(index)
         if self.with_depth and sample.depth is None:
-            raise ValueError(f"{sample.name}: this mode needs depth; set data.depth")
+            raise ConfigError(f"{sample.name}: this mode needs depth; set data.depth")
         sample = self.transform(sample, np.random.default_rng([self.seed, epoch, index]))
         # A stream of its own, so switching occlusion on leaves the geometric augmentation as is.
         occ_rng = np.random.default_rng([self.seed, epoch, index, 1])
@@ -114,7 +102,11 @@ class AugmentedFaces(torch.utils.data.Dataset):
                 return self.source[i], i, "\n".join(reasons)
             except DataError as e:
                 reasons.append(str(e))
-        raise ValueError(f"no readable sample in the training set; first problem: {reasons[0]}")
+        raise DataError(
+            reasons[0].split(": ")[0],
+            "unreadable",
+            f"no readable sample in the training set; first problem: {reasons[0]}",
+        )
 
 
 class UnlabelledPhotos(Sequence[Sample]):

@@ -13,8 +13,9 @@ import torch
 import torch.nn.functional as F
 
 from ..datasets import Sample
+from ..errors import ConfigError, UnknownNameError
 from ..metrics import ParsingEvaluator, ParsingScores
-from .data import depth_tensor, rgb_tensor
+from ..models.preprocess import depth_tensor, rgb_tensor
 
 MODALITIES = ("rgb", "depth", "translated")
 
@@ -57,9 +58,9 @@ def evaluate(
     """Scores of `parser` on `samples` seen as `modality` (translated = RGB → translator →
     depth parser; its DepthErrors compare translated with real depth where the latter exists)."""
     if modality not in MODALITIES:
-        raise ValueError(f"unknown modality {modality!r}; choose from {', '.join(MODALITIES)}")
+        raise UnknownNameError("modality", modality, MODALITIES)
     if modality == "translated" and translator is None:
-        raise ValueError("modality 'translated' needs a checkpoint with a translator")
+        raise ConfigError("modality 'translated' needs a checkpoint with a translator")
     parser.eval()
     if translator is not None:
         translator.eval()
@@ -69,7 +70,7 @@ def evaluate(
         h, w = s.label.shape
         if modality == "depth":
             if s.depth is None:
-                raise ValueError(f"{s.name}: no depth map; pass the depth folder")
+                raise ConfigError(f"{s.name}: no depth map; pass the depth folder")
             x = depth_tensor(_resized(s.depth, size))[None].to(device)
         else:
             x = rgb_tensor(_resized(s.image, size))[None].to(device)

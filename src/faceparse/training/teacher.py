@@ -9,6 +9,10 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from ..errors import ModelFileError
+from ..models.files import checkpoint_networks
+from ..models.onnx import OnnxParser
+
 Teacher = Callable[[torch.Tensor], torch.Tensor]
 
 
@@ -30,28 +34,22 @@ def load_teacher(path: str | Path, num_classes: int) -> Teacher:
     """A checkpoint's RGB parser (.pt) or an exported parser (.onnx with its .json)."""
     path = Path(path)
     if path.suffix == ".onnx":
-        from ..models.onnx import OnnxParser
-
         meta_file = Path(str(path) + ".json")
         if not meta_file.is_file():
-            raise FileNotFoundError(f"{meta_file}: the teacher's description is missing")
+            raise ModelFileError(f"{meta_file}: the teacher's description is missing")
         teacher, size = OnnxParser(path), json.loads(meta_file.read_text())["input"][-1]
     else:
-        from .networks import load_trained
-
-        cfg, models, _ = load_trained(path)
-        if "rgb" not in models:
-            raise ValueError(f"{path}: a teacher needs an RGB parser; mode {cfg.mode} has none")
-        model = models["rgb"]
+        found = checkpoint_networks(path)
+        model, size = found.network("rgb"), found.size
 
         def run_torch(x: torch.Tensor) -> torch.Tensor:
             model.to(x.device)
             return model(x)
 
-        teacher, size = run_torch, cfg.data.size
+        teacher = run_torch
     probe = teacher(torch.zeros(1, 3, size, size))
     if probe.shape[1] != num_classes:
-        raise ValueError(
+        raise ModelFileError(
             f"{path}: the teacher predicts {probe.shape[1]} classes, the student {num_classes}"
         )
     return _at_size(teacher, size)

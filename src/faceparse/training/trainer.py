@@ -26,6 +26,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from ..datasets import open_dataset
 from ..datasets.synthetic import synthetic_dataset
+from ..errors import ConfigError, ModelFileError
 from ..imageio import atomic_open
 from ..labels import get_label_space
 from ..losses import (
@@ -36,6 +37,7 @@ from ..losses import (
     parser_loss,
     translation_l1,
 )
+from ..models.files import load_parser, read_checkpoint
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .data import AugmentedFaces, StepBatches, UnlabelledPhotos, choose_depth_labelled
@@ -59,7 +61,7 @@ def open_training_source(config: TrainConfig, split: str):
         seed = config.seed if split == d.train_split else config.seed + 1000
         return synthetic_dataset(d.synthetic_count, seed=seed, size=d.size, space="lapa")
     if d.root is None:
-        raise ValueError(f"data.root is needed for dataset {d.dataset!r}")
+        raise ConfigError(f"data.root is needed for dataset {d.dataset!r}")
     ds = open_dataset(d.dataset, d.root, split, depth=d.depth, **d.options)
     # in every mode, so runs with and without depth see the same images
     ds.drop_samples_without_depth()
@@ -135,15 +137,13 @@ class Trainer:
 
     def _initialise(self, path: Path) -> None:
         if path.suffix == ".safetensors":
-            from ..models.files import load_parser
-
             net, card = load_parser(path)
             loaded = {card.modality: net.state_dict()}
         else:
-            loaded = load_checkpoint(path)["models"]
+            loaded = read_checkpoint(path)["models"]
         used = [n for n in self.models if n in loaded]
         if not used:
-            raise ValueError(
+            raise ModelFileError(
                 f"{path}: holds none of this mode's networks ({', '.join(self.models)})"
             )
         for name in used:
@@ -151,7 +151,7 @@ class Trainer:
 
     def _load_teacher(self) -> Teacher:
         if self.config.distill.teacher is None:
-            raise ValueError(
+            raise ConfigError(
                 f"mode {self.config.mode} needs distill.teacher (a .pt or .onnx parser)"
             )
         return load_teacher(self.config.distill.teacher, self.space.num_classes)
@@ -172,7 +172,7 @@ class Trainer:
             )
             photos = [f.with_arrays(label=None, depth=None) for f in faces]
         else:
-            raise ValueError("mode distill needs distill.unlabelled (a folder of photos)")
+            raise ConfigError("mode distill needs distill.unlabelled (a folder of photos)")
         return teacher, photos
 
     # -- bookkeeping ------------------------------------------------------------------------

@@ -1,0 +1,37 @@
+"""Tests of faceparse.datasets.fasseg."""
+
+from __future__ import annotations
+
+import numpy as np
+from layouts import write_fasseg
+
+from faceparse.datasets import open_dataset
+from faceparse.labels import FASSEG
+
+
+def test_fasseg_snaps_antialiased_colours(tmp_path):
+    labels = write_fasseg(tmp_path)
+    test = open_dataset("fasseg", tmp_path, "test")
+    assert test.names == ["V2/Test/1", "V2/Test/2"]
+    both = open_dataset("fasseg", tmp_path, "train", subsets=("V2", "V3"))
+    assert len(both) == 3 + 4
+    assert "V3/+45/personne0011+0+45" in both.names
+    for s in (test[0], both[5]):
+        assert s.space is FASSEG
+        truth = labels[s.name]
+        agree = (s.label == truth).mean()
+        assert agree > 0.97  # only blurred edge pixels may snap to a neighbour
+        assert set(np.unique(s.label)) == set(np.unique(truth))
+
+
+def test_real_fasseg(fasseg_root):
+    test = open_dataset("fasseg", fasseg_root, "test")
+    train = open_dataset("fasseg", fasseg_root, "train", subsets=("V2", "V3"))
+    assert len(test) == 50 and len(train) == 20 + 13 * 14
+    s = test[0]
+    assert s.label.shape == s.image.shape[:2] and s.image.shape[0] == 512
+    ids, counts = np.unique(s.label, return_counts=True)
+    assert ids.tolist() == [0, 1, 2, 3, 4, 5]
+    # skin is the largest class of a frontal face crop, eyes the smallest
+    frac = dict(zip(ids.tolist(), counts / counts.sum(), strict=True))
+    assert frac[2] > 0.25 and frac[3] < 0.02

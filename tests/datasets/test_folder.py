@@ -1,0 +1,24 @@
+"""Tests of faceparse.datasets.folder."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from faceparse.datasets import DepthFolder, open_dataset, write_folder_dataset
+from faceparse.datasets.synthetic import synthetic_dataset
+from faceparse.labels import HELEN, LAPA
+
+
+def test_folder_dataset_with_depth_and_lists(tmp_path):
+    faces = synthetic_dataset(5, seed=3, size=48, space=LAPA)
+    write_folder_dataset(tmp_path, {"train": faces[:3], "test": faces[3:]})
+    ds = open_dataset("folder", tmp_path, "test")
+    s = ds[0]
+    assert s.name == faces[3].name
+    np.testing.assert_array_equal(s.image, faces[3].image)
+    np.testing.assert_array_equal(s.depth, faces[3].depth)
+    assert s.depth[0, 0] == 0 and s.depth.max() == 255
+    assert DepthFolder(tmp_path).split_names("train") == [f.name for f in faces[:3]]
+    assert DepthFolder(tmp_path / "depth").root == tmp_path
+    helen = open_dataset("folder", tmp_path, "test", space="helen")
+    assert helen.space is HELEN and ds.space is LAPA  # the option does not leak

@@ -1,0 +1,40 @@
+"""Tests of faceparse.face.align."""
+
+from __future__ import annotations
+
+import numpy as np
+from stand_ins import face_at
+
+from faceparse.face.align import crop_box, crop_matrix, paste_back, warp_to_crop
+from faceparse.face.detect import Face
+
+
+def test_crop_matrix_frames_the_head_upright_and_maps_back():
+    face = face_at(100, 80, 20)
+    m = crop_matrix(face, 64)
+    # side = max(2 × 20, 1.8 × 22) × 2 = 80 image px -> 64 crop px; eye midpoint 2.2 px above
+    # the centre (0.1 × 22 px below the eyes is the centre)
+    assert np.allclose(m[:, :2], np.eye(2) * 64 / 80)
+    assert np.allclose(m @ [100, 80 + 2.2, 1], [32, 32])
+    assert crop_box(m, 64, (200, 300)) == (60, 42, 140, 123)
+    # a tilted face gives a rotation that makes the eye line horizontal
+    angle = np.deg2rad(30)
+    rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    tilted = Face(face.box, 1.0, (face.keypoints - [100, 80]) @ rot.T + [100, 80])
+    mt = crop_matrix(tilted, 64)
+    eyes = tilted.keypoints[:2] @ mt[:, :2].T + mt[:, 2]
+    assert abs(eyes[0, 1] - eyes[1, 1]) < 1e-6 and eyes[0, 0] < eyes[1, 0]
+
+
+def test_paste_back_inverts_the_crop():
+    image_probs = np.zeros((2, 120, 160), np.float32)
+    image_probs[1, 40:90, 60:110] = 1
+    image_probs[0] = 1 - image_probs[1]
+    m = crop_matrix(face_at(85, 60, 25), 64)
+    crop = np.stack([warp_to_crop(c, m, 64) for c in image_probs])
+    box = crop_box(m, 64, (120, 160))
+    back, inside = paste_back(crop, m, box)
+    x0, y0, x1, y1 = box
+    original = image_probs[:, y0:y1, x0:x1]
+    agree = (back.argmax(0) == original.argmax(0))[inside]
+    assert inside.mean() > 0.9 and agree.mean() > 0.98

@@ -1,0 +1,37 @@
+"""Tests of faceparse.jobs.depth."""
+
+from __future__ import annotations
+
+import numpy as np
+from paths import MODELS, needs_models
+
+
+@needs_models
+def test_depth_show_skips_a_broken_photo(fasseg_root, tmp_path):
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from faceparse.cli import app
+    from faceparse.datasets import open_dataset
+
+    sample = open_dataset("fasseg", fasseg_root, "test")[0]
+    Image.fromarray(sample.image).save(tmp_path / "good.png")
+    (tmp_path / "bad.png").write_bytes(b"not a png")
+    out = tmp_path / "show.png"
+    args = [
+        "depth",
+        "show",
+        str(tmp_path / "bad.png"),
+        str(tmp_path / "good.png"),
+        "-o",
+        str(out),
+        "--model-dir",
+        str(MODELS),
+    ]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "skipped" in res.output and "bad.png" in res.output
+    shown = np.asarray(Image.open(out))
+    h, w = sample.image.shape[:2]
+    tile_w = round(192 * w / h)  # one row, RGB | depth | overlay, each 192 px high
+    assert shown.shape[0] == 20 + 192 and abs(shown.shape[1] - (3 * tile_w + 8)) <= 3

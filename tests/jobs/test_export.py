@@ -1,0 +1,121 @@
+"""Tests of faceparse.jobs.export."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import torch
+from paths import SMOKE
+from PIL import Image
+from typer.testing import CliRunner
+
+from faceparse.cli import app
+from faceparse.models.files import checkpoint_networks, load_parser
+from faceparse.models.onnx import onnx_session
+
+
+def test_onnx_matches_pytorch_with_a_dynamic_batch(student_checkpoint, tmp_path):
+    onnx = tmp_path / "rgb.onnx"
+    res = CliRunner().invoke(
+        app, ["export", str(student_checkpoint), "--onnx", str(onnx), "--int8"]
+    )
+    assert res.exit_code == 0, res.output
+    meta = json.loads((tmp_path / "rgb.onnx.json").read_text())
+    assert meta["input"] == [3, 64, 64] and meta["label_space"] == "lapa"
+
+    x = torch.randn(3, 3, 64, 64)
+    with torch.no_grad():
+        expected = checkpoint_networks(student_checkpoint).network("rgb")(x).numpy()
+    got = onnx_session(onnx).run(None, {"input": x.numpy()})[0]
+    assert got.shape == (3, 11, 64, 64)
+    np.testing.assert_allclose(got, expected, atol=1e-4)  # the stated fp32 tolerance
+
+    int8 = onnx_session(tmp_path / "rgb.int8.onnx").run(None, {"input": x.numpy()[:2]})[0]
+    assert int8.shape == (2, 11, 64, 64)
+    relative = np.abs(int8 - expected[:2]).mean() / np.abs(expected[:2]).mean()
+    assert relative < 0.25, relative  # int8 is approximate; its F1 cost is in docs/SPEED.md
+
+
+def test_export_refuses_a_network_the_checkpoint_lacks(student_checkpoint, tmp_path):
+    cfg_out = tmp_path / "rgbonly"
+    args = [
+        "train",
+        str(SMOKE),
+        "--set",
+        f"out={cfg_out}",
+        "--set",
+        "mode=rgb",
+        "--set",
+        "model.parser=student",
+        "--set",
+        "optim.steps=1",
+    ]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    res = CliRunner().invoke(
+        app,
+        [
+            "export",
+            str(cfg_out / "last.pt"),
+            "--onnx",
+            str(tmp_path / "d.onnx"),
+            "--model",
+            "depth",
+        ],
+    )
+    assert res.exit_code == 2 and "has no depth network" in res.output
+
+
+def test_int8_calibration_skips_an_unreadable_photo(student_checkpoint, tmp_path):
+    from PIL import Image
+
+    photos = tmp_path / "calib"
+    photos.mkdir()
+    Image.fromarray(np.full((80, 80, 3), 120, np.uint8)).save(photos / "a.png")
+    (photos / "b.png").write_bytes(b"broken")
+    args = [
+        "export",
+        str(student_checkpoint),
+        "--onnx",
+        str(tmp_path / "m.onnx"),
+        "--int8",
+        "--calibration",
+        str(photos),
+    ]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "skipped" in res.output and "b.png" in res.output
+    assert (tmp_path / "m.int8.onnx").is_file()
+
+
+def test_export_writes_a_parser_file_the_cli_can_use(tmp_path):
+    from training_runs import tiny
+    from typer.testing import CliRunner
+
+    from faceparse.cli import app
+    from faceparse.training.trainer import Trainer
+
+    cfg = tiny(tmp_path, "mode=rgb", "optim.steps=1", "data.val_split=null", "model.parser=student")
+    Trainer(cfg).fit()
+    parser_file = tmp_path / "p.safetensors"
+    res = CliRunner().invoke(
+        app, ["export", f"{cfg.out}/last.pt", "--safetensors", str(parser_file)]
+    )
+    assert res.exit_code == 0, res.output
+    net, card = load_parser(parser_file)
+    assert (card.arch, card.modality, card.space, card.size) == ("student", "rgb", "lapa", 64)
+    Image.fromarray(np.zeros((64, 64, 3), np.uint8)).save(tmp_path / "crop.png")
+    args = [
+        "parse",
+        str(tmp_path / "crop.png"),
+        "--no-detect",
+        "--model",
+        str(parser_file),
+        "-o",
+        str(tmp_path / "out"),
+    ]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert np.asarray(Image.open(tmp_path / "out" / "crop.labels.png")).shape == (64, 64)
+    res = CliRunner().invoke(app, ["parse", str(tmp_path / "crop.png"), "--model", "nope.bin"])
+    assert res.exit_code == 2 and "nope.bin" in " ".join(res.output.split())

@@ -1,0 +1,151 @@
+"""Tests of faceparse.jobs.parse."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+from paths import ROOT
+from PIL import Image
+from skimage import data
+from stand_ins import CentreDisc
+
+from faceparse.jobs.parse import ParseJobOptions, run_parse_job
+from faceparse.parsing import FaceParser, ParseOptions
+
+
+def test_the_corpus_covers_the_issue(corpus):
+    _, cases = corpus
+    assert len(cases) >= 30
+    assert sum(c.expect == "failed" for c in cases) >= 15
+
+
+def test_batch_finishes_on_the_whole_corpus_and_reports_every_bad_file(
+    corpus, default_parser, tmp_path
+):
+    folder, cases = corpus
+    report = run_parse_job(default_parser, [str(folder)], ParseJobOptions(tmp_path))
+    assert json.loads((tmp_path / "report.json").read_text()) == report
+    by_name = {Path(e["input"]).name: e for e in report["inputs"]}
+    assert set(by_name) == {c.name for c in cases}  # the .gif and the broken link included
+    for case in cases:
+        entry = by_name[case.name]
+        if case.expect == "failed":
+            assert entry["status"] == "failed", case.name
+            assert case.reason in entry["reason"], (case.name, entry["reason"])
+            assert case.name in entry["reason"]  # named as given, links too
+            assert "<" not in entry["reason"]  # no Python reprs
+        else:
+            assert entry["status"] == ("ok" if case.face else entry["status"]), case.name
+            assert entry["status"] in ("ok", "no_face"), (case.name, entry)
+    assert report["exit_code"] == 3  # some failed
+    # A rerun resumes: parsed inputs are done, failed ones are tried again and fail again.
+    again = run_parse_job(default_parser, [str(folder)], ParseJobOptions(tmp_path))
+    statuses = {e["status"] for e in again["inputs"]}
+    assert statuses == {"done_before", "failed"}
+
+
+def test_peak_memory_stays_under_2_gb_for_every_corpus_file(tmp_path):
+    out = tmp_path / "rows.json"
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "hostile_inputs.py"),
+            "--json",
+            str(out),
+            "--no-docs",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    rows = json.loads(out.read_text())["rows"]
+    assert len(rows) >= 30
+    worst = max(rows, key=lambda r: r["peak_mb"])
+    assert worst["peak_mb"] < 2048, worst
+    # the largest photo the default limit lets in was really decoded and parsed
+    big = next(r for r in rows if r["file"] == "big_7200x5400.png")
+    assert big["status"] == "no_face" and big["peak_mb"] > 800
+
+
+def test_video_overlays_get_the_usual_file_mode(tmp_path):
+    import cv2
+
+    video = tmp_path / "clip.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 5, (64, 48))
+    for _ in range(3):
+        writer.write(np.zeros((48, 64, 3), np.uint8))
+    writer.release()
+    from stand_ins import CentreDisc
+
+    from faceparse.parsing import ParseOptions
+
+    parser = FaceParser(CentreDisc(), ParseOptions(detect=False))
+    report = run_parse_job(parser, [str(video)], ParseJobOptions(tmp_path / "out"))
+    assert report["counts"] == {"ok": 1}
+    umask = os.umask(0)
+    os.umask(umask)
+    mode = (tmp_path / "out" / "clip.overlay.mp4").stat().st_mode & 0o777
+    assert mode == 0o666 & ~umask == (tmp_path / "out" / "clip.json").stat().st_mode & 0o777
+
+
+def test_parse_job_records_bad_inputs_goes_on_and_resumes(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    face = data.astronaut()
+    Image.fromarray(face).save(src / "astro.jpg")
+    (src / "corrupt.jpg").write_bytes(b"not a jpeg")
+    (src / "empty.png").write_bytes(b"")
+    (src / "broken.mp4").write_bytes(b"xxxx")
+    upright = Image.fromarray(np.rot90(face).copy())  # stored turned left; EXIF 6: turn right
+    exif = upright.getexif()
+    exif[0x0112] = 6
+    upright.save(src / "exif.jpg", exif=exif)
+    writer = cv2.VideoWriter(str(src / "clip.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 5, (128, 128))
+    for _ in range(3):
+        writer.write(np.zeros((128, 128, 3), np.uint8))
+    writer.release()
+    parser = FaceParser(CentreDisc(), ParseOptions(detect=False))
+    options = ParseJobOptions(tmp_path / "out", masks=True)
+    report = run_parse_job(parser, [str(src), str(tmp_path / "missing.png")], options)
+    status = {e["input"].split("/")[-1]: e["status"] for e in report["inputs"]}
+    assert "empty file" in [e for e in report["inputs"] if "empty" in e["input"]][0]["reason"]
+    assert status == {
+        "missing.png": "failed",
+        "astro.jpg": "ok",
+        "broken.mp4": "failed",
+        "clip.mp4": "ok",
+        "corrupt.jpg": "failed",
+        "empty.png": "failed",
+        "exif.jpg": "ok",
+    }
+    out = tmp_path / "out"
+    labels = np.asarray(Image.open(out / "astro.labels.png"))
+    assert labels.shape == (512, 512) and labels[256, 256] == 6
+    assert (out / "astro.masks" / "nose.png").is_file() and (out / "astro.overlay.png").is_file()
+    overlay = np.asarray(Image.open(out / "exif.overlay.png")).astype(int)
+    upright_pixels = overlay[labels == 0] - face[labels == 0]  # background keeps the photo
+    assert np.abs(upright_pixels).mean() < 8  # EXIF applied: the overlay is the upright photo
+    video = json.loads((out / "clip.json").read_text())
+    assert video["frames_parsed"] == 3 and (out / "clip.overlay.mp4").stat().st_size > 0
+    assert json.loads((out / "report.json").read_text())["counts"]["failed"] == 4
+    again = run_parse_job(parser, [str(src)], options)
+    assert again["counts"] == {"done_before": 3, "failed": 3}
+
+
+def test_video_frames_out_as_label_pngs(tmp_path):
+    writer = cv2.VideoWriter(str(tmp_path / "v.mp4"), cv2.VideoWriter_fourcc(*"mp4v"), 5, (64, 64))
+    for _ in range(4):
+        writer.write(np.zeros((64, 64, 3), np.uint8))
+    writer.release()
+    parser = FaceParser(CentreDisc(), ParseOptions(detect=False))
+    options = ParseJobOptions(tmp_path / "out", frames=True, frame_step=2)
+    report = run_parse_job(parser, [str(tmp_path / "v.mp4")], options)
+    assert report["counts"] == {"ok": 1}
+    frames = sorted((tmp_path / "out" / "v.frames").iterdir())
+    assert [f.name for f in frames] == ["000000.png", "000002.png"]  # every 2nd of 4 frames
+    assert np.asarray(Image.open(frames[0]))[32, 32] == 6

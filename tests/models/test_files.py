@@ -1,0 +1,33 @@
+"""Tests of faceparse.models.files."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from faceparse.errors import ModelFileError
+from faceparse.models.files import ParserCard, load_parser, save_parser
+
+
+def test_weights_round_trip_in_float16(tmp_path):
+    from faceparse.models import build_parser
+
+    net = build_parser("student", 11, 3).eval()
+    card = ParserCard("student", "rgb", "lapa", 64, "test")
+    path = save_parser(net, card, tmp_path / "p.safetensors")
+    loaded, card2 = load_parser(path)
+    assert card2 == card
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.allclose(net.half().float()(x), loaded(x), atol=1e-3)
+    (tmp_path / "bad.safetensors").write_bytes(b"garbage")
+    with pytest.raises(ModelFileError, match="bad.safetensors"):
+        load_parser(tmp_path / "bad.safetensors")
+    from safetensors.torch import save_file
+
+    save_file({"w": torch.zeros(2)}, str(tmp_path / "bare.safetensors"))
+    with pytest.raises(ModelFileError, match="bare.safetensors: no parser description"):
+        load_parser(tmp_path / "bare.safetensors")
+    save_parser(net, ParserCard("student-lite0", "rgb", "lapa", 64), tmp_path / "wrong.safetensors")
+    with pytest.raises(ModelFileError, match="do not fit student-lite0"):
+        load_parser(tmp_path / "wrong.safetensors")

@@ -1,0 +1,152 @@
+"""Tests of faceparse.parsing.face_parser."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from paths import SHARED
+from PIL import Image
+from skimage import data
+from stand_ins import CentreDisc, DepthAware, face_at
+
+from faceparse.errors import DataError
+from faceparse.face.align import crop_matrix
+from faceparse.labels import FASSEG, LAPA
+from faceparse.parsing import FaceParser, ParseOptions
+from faceparse.parsing.face_parser import _whole_image_face
+
+
+def test_whole_image_face_crops_the_image_itself():
+    m = crop_matrix(_whole_image_face(64, 64), 64)
+    assert np.allclose(m, np.hstack([np.eye(2), np.zeros((2, 1))]), atol=1e-9)
+
+
+def test_face_parser_pastes_each_face_back_and_converts_spaces():
+    image = np.full((200, 300, 3), 90, np.uint8)
+    model = CentreDisc()
+    parser = FaceParser(model, ParseOptions(detect=False))
+    parser.detector = lambda img: [face_at(80, 80, 20), face_at(220, 100, 30)]  # two known faces
+    result = parser(image)
+    assert result.labels.shape == (200, 300) and len(result.faces) == 2
+    # each face's crop centre is nose; far from both faces is background
+    assert result.labels[82, 80] == LAPA.index("nose") and result.labels[103, 220] == 6
+    assert result.labels[190, 10] == 0
+    assert len(model.calls[0]) == 2  # both crops in one batch
+    fasseg = FaceParser(CentreDisc(), ParseOptions(detect=False), space="fasseg")
+    fasseg.detector = parser.detector
+    r6 = fasseg(image)
+    assert r6.space is FASSEG and r6.probabilities.shape == (6, 200, 300)
+    assert r6.labels[82, 80] == FASSEG.index("nose")
+    # probabilities are summed into the coarse classes: skin 0.1 stays skin, brows join hair
+    assert np.isclose(r6.probabilities[FASSEG.index("skin"), 82, 80], 0.1, atol=0.02)
+    with pytest.raises(ValueError, match="no mapping"):
+        FaceParser(CentreDisc(), ParseOptions(detect=False), space="celebamask-hq")
+
+
+def test_face_parser_takes_paths_pil_and_arrays_and_batches(tmp_path):
+    parser = FaceParser(CentreDisc(), ParseOptions(detect=False))
+    rgb = np.zeros((64, 64, 3), np.uint8)
+    Image.fromarray(rgb).save(tmp_path / "a.png")
+    inputs = [
+        tmp_path / "a.png",
+        Image.fromarray(rgb).convert("L"),
+        rgb[:, :, 0],
+        np.zeros((64, 64, 4), np.uint8),
+        np.zeros((64, 64, 3), np.uint16),
+    ]
+    results = parser(inputs)
+    assert len(results) == 5
+    for r in results:  # --no-detect: the image is the crop, the disc is the centre
+        assert r.labels[32, 32] == 6 and r.labels[2, 2] == 0
+    assert results[0].source == str(tmp_path / "a.png")
+    assert results[0].summary()["areas"]["nose"] == int((results[0].labels == 6).sum())
+    with pytest.raises(ValueError, match="H×W"):
+        parser(np.zeros((4, 4, 5), np.uint8))
+
+
+def test_huge_images_are_parsed_smaller_and_labelled_at_full_size():
+    # 48 Mpx is over the default pixel budget (40 Mpx): raised here, refused below
+    parser = FaceParser(CentreDisc(), ParseOptions(detect=False, max_pixels=50_000_000))
+    result = parser(np.zeros((8000, 6000, 3), np.uint8))
+    assert result.labels.shape == (8000, 6000)
+    assert result.probabilities.shape[1:] == (2048, 1536) and result.scale == 0.256
+    assert result.labels[4000, 3000] == 6 and "max_side" in result.notes[-1]
+    with pytest.raises(DataError, match="6000×8000 is over the 40 Mpx limit"):
+        FaceParser(CentreDisc(), ParseOptions(detect=False))(np.zeros((8000, 6000, 3), np.uint8))
+
+
+def test_shipped_default_parser_on_a_real_photo():
+    from faceparse.models.files import shipped
+    from faceparse.parsing.face_parser import DEFAULT_DEPTH, DEFAULT_RGB
+
+    for name in (DEFAULT_RGB, DEFAULT_DEPTH):
+        assert shipped(name).stat().st_size < 10 * 2**20  # the issue's limit: 10 MB each
+    result = FaceParser.default()(data.astronaut())
+    assert len(result.faces) == 1 and result.space is LAPA
+    x0, y0, x1, y1 = result.faces[0].box
+    assert 150 < (x0 + x1) / 2 < 260 and 60 < (y0 + y1) / 2 < 160  # her face, top middle
+    areas = result.areas()
+    for part in ("skin", "nose", "hair", "l_eye", "r_eye", "u_lip", "l_lip"):
+        assert areas[part] > 20, part
+    # everything labelled lies around the face, not on the suit or the rocket
+    ys, xs = np.nonzero(np.isin(result.labels, [LAPA.index(c) for c in ("nose", "l_eye")]))
+    assert x0 - 5 < xs.min() and xs.max() < x1 + 5 and y0 - 5 < ys.min() and ys.max() < y1 + 5
+
+
+def test_depth_maps_reach_the_model_aligned_with_the_photo(tmp_path):
+    model = DepthAware()
+    parser = FaceParser(model, ParseOptions(detect=False))
+    depth = np.zeros((32, 32), np.uint8)
+    depth[:16] = 200  # top half near
+    Image.fromarray(depth).save(tmp_path / "d.png")
+    parser(np.zeros((64, 64, 3), np.uint8), depth=tmp_path / "d.png")  # half size: resized
+    assert model.depth.shape == (1, 64, 64)
+    assert model.depth[0, 10, 32] == 200 and model.depth[0, 50, 32] == 0
+    result = parser(np.zeros((64, 64, 3), np.uint8), depth=np.zeros((64, 64), np.uint8))
+    assert result.depth is not None and result.summary()["depth"] is True
+    with pytest.raises(ValueError, match="uint8"):
+        parser(np.zeros((64, 64, 3), np.uint8), depth=np.zeros((64, 64), np.float32))
+
+
+def test_auto_depth_is_rendered_per_face_on_its_crop():
+    class DiscRenderer:
+        """Stands in for DepthRenderer: a near disc in the middle of whatever crop it gets."""
+
+        def __init__(self):
+            self.shapes = []
+
+        def __call__(self, crop):
+            self.shapes.append(crop.shape)
+            d = np.zeros(crop.shape[:2], np.uint8)
+            cv2.circle(d, (32, 32), 12, 200, -1)
+            return d, None
+
+    renderer = DiscRenderer()
+    model = DepthAware()
+    parser = FaceParser(model, ParseOptions(detect=False), depth_renderer=renderer)
+    parser.detector = lambda img: [face_at(80, 80, 20), face_at(220, 100, 30)]
+    result = parser(np.full((200, 300, 3), 90, np.uint8), depth="auto")
+    assert renderer.shapes == [(64, 64, 3), (64, 64, 3)]  # one render per face, on its crop
+    assert model.depth.shape == (2, 64, 64) and model.depth[:, 32, 32].tolist() == [200, 200]
+    # the photo-level map holds both heads, each at its own face, and nothing elsewhere
+    assert result.depth.shape == (200, 300)
+    assert result.depth[82, 80] == 200 and result.depth[103, 220] == 200
+    assert result.depth[190, 10] == 0 and result.depth[10, 150] == 0
+    nothing = FaceParser(model, ParseOptions(detect=False), depth_renderer=renderer)
+    nothing.detector = lambda img: []
+    assert not nothing(np.zeros((50, 60, 3), np.uint8), depth="auto").depth.any()
+
+
+@pytest.mark.skipif(
+    not (SHARED / "models" / "ict_head_light.npz").is_file(),
+    reason="the head model (../shared/models/ict_head_light.npz) is absent",
+)
+def test_auto_depth_fits_a_head_to_every_face_in_a_group_photo():
+    pair = np.concatenate([data.astronaut(), data.astronaut()[:, ::-1]], axis=1)
+    result = FaceParser.default()(pair, depth="auto")
+    assert len(result.faces) == 2
+    for face in result.faces:
+        x0, y0, x1, y1 = (int(v) for v in face.box)
+        assert (result.depth[y0:y1, x0:x1] > 0).mean() > 0.8  # each face has its own head
+    assert result.depth[500:, :].max() == 0  # nothing on the suits far below the heads

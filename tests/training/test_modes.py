@@ -1,0 +1,111 @@
+"""Tests of faceparse.training.modes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from training_runs import tiny
+
+from faceparse.datasets.synthetic import synthetic_dataset
+from faceparse.training.config import MODES
+from faceparse.training.trainer import Trainer
+
+
+def test_occlusion_augmentation_labels_covered_pixels_background(tmp_path):
+    cfg = tiny(tmp_path, "mode=rgb", "data.occlusion=1.0", "data.val_split=null")
+    trainer = Trainer(cfg)
+    clean = Trainer(tiny(tmp_path / "clean", "mode=rgb", "data.val_split=null"))
+    a, b = next(iter(trainer.loader(0, 1))), next(iter(clean.loader(0, 1)))
+    changed = (a["rgb"] != b["rgb"]).any(1)
+    assert changed.any()
+    assert (a["label"][changed] == 0).all()  # occluded -> background
+    assert torch.equal(a["label"][~changed], b["label"][~changed])
+
+
+def test_occlusion_distillation_uses_clean_teacher_and_occluded_copies(tmp_path):
+    seen = []
+
+    def teacher(x):
+        seen.append(x)
+        return torch.zeros(x.shape[0], 11, *x.shape[2:])
+
+    cfg = tiny(
+        tmp_path,
+        "mode=occlusion-distill",
+        "distill.copies=3",
+        "model.parser=student",
+        "data.val_split=null",
+        "optim.warmup_steps=0",
+    )
+    trainer = Trainer(cfg, teacher=teacher)
+    batch = next(iter(trainer.loader(0, 1)))
+    n = batch["rgb"].shape[0]
+    assert batch["occluded"].shape == (n, 3, *batch["rgb"].shape[1:])
+    assert batch["visible"].shape == (n, 3, *batch["rgb"].shape[2:])
+    # each copy differs from the clean crop exactly where it is not visible
+    differs = (batch["occluded"] != batch["rgb"][:, None]).any(2)
+    assert torch.equal(differs, ~batch["visible"] & differs)
+    assert (~batch["visible"]).any()
+    first = trainer.train_step(batch)
+    assert torch.equal(seen[0], batch["rgb"])  # the teacher saw the clean crops
+    assert first["distill/kl"] > 0 and first["distill/consistency"] >= 0
+    for _ in range(5):
+        last = trainer.train_step(batch)
+    assert last["loss"] < first["loss"]
+
+
+def test_copies_that_agree_cost_no_consistency(tmp_path):
+    cfg = tiny(
+        tmp_path,
+        "mode=occlusion-distill",
+        "distill.copies=2",
+        "model.parser=student",
+        "data.val_split=null",
+    )
+    trainer = Trainer(cfg, teacher=lambda x: torch.zeros(x.shape[0], 11, *x.shape[2:]))
+    batch = next(iter(trainer.loader(0, 1)))
+    n, k = batch["visible"].shape[:2]
+    logits = torch.randn(n, 11, *batch["rgb"].shape[2:]).repeat_interleave(k, 0)
+    kl, consistency, labels = trainer._occlusion_terms(batch, logits)
+    assert float(consistency) < 1e-6
+    assert kl > 0  # the teacher (uniform) disagrees with random logits
+    assert (labels[~batch["visible"].flatten(0, 1)] == 0).all()
+
+
+@pytest.mark.parametrize(
+    "mode,extra",
+    [(m, []) for m in MODES if "distill" not in m]  # distillation needs a teacher: own tests
+    + [("mutual-translate", ["data.depth_label_fraction=0.25", "loss={ohem: {}, mutual_kl: {}}"])],
+)
+def test_a_few_steps_lower_the_loss_in_every_mode(tmp_path, mode, extra):
+    cfg = tiny(tmp_path, f"mode={mode}", "data.val_split=null", "optim.warmup_steps=0", *extra)
+    trainer = Trainer(cfg)
+    batch = next(iter(trainer.loader(0, 1)))
+    first = trainer.train_step(batch)["loss"]
+    for _ in range(5):
+        last = trainer.train_step(batch)["loss"]
+    assert last < 0.9 * first, (mode, first, last)
+
+
+def test_distillation_skips_and_records_a_damaged_photo(tmp_path):
+    from PIL import Image
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for face in synthetic_dataset(2, seed=3, size=64, space="lapa"):
+        Image.fromarray(face.image).save(photos / f"{face.name}.png")
+    (photos / "broken.jpg").write_bytes(b"\xff\xd8 not a jpeg")
+    cfg = tiny(
+        tmp_path,
+        "mode=distill",
+        f"distill.unlabelled={photos}",
+        "model.parser=student",
+        "data.val_split=null",
+    )
+    trainer = Trainer(cfg, teacher=lambda x: torch.zeros(x.shape[0], 11, *x.shape[2:]))
+    assert len(trainer.unlabelled_source) == 2
+    logged = [json.loads(x) for x in (Path(cfg.out) / "metrics.jsonl").read_text().splitlines()]
+    assert any("broken.jpg" in r.get("skipped", "") for r in logged)

@@ -1,0 +1,51 @@
+"""Tests of faceparse.training.trainer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from training_runs import losses, tiny
+
+from faceparse.errors import ModelFileError
+from faceparse.training.trainer import Trainer
+
+
+def test_training_can_start_from_a_checkpoint(tmp_path):
+    first = tiny(tmp_path / "a", "mode=rgb", "optim.steps=1", "data.val_split=null")
+    Trainer(first).fit()
+    start = Path(first.out) / "last.pt"
+    cfg = tiny(
+        tmp_path / "b",
+        "mode=occlusion-distill",
+        f"model.init={start}",
+        f"distill.teacher={start}",
+        "data.val_split=null",
+    )
+    trainer = Trainer(cfg)
+    trained = torch.load(start, weights_only=False)["models"]["rgb"]
+    for k, v in trainer.models["rgb"].state_dict().items():
+        assert torch.equal(v, trained[k]), k
+    with pytest.raises(ModelFileError, match="none of this mode"):
+        Trainer(tiny(tmp_path / "c", "mode=depth", f"model.init={start}", "data.val_split=null"))
+
+
+def test_resume_reproduces_the_next_step_loss(tmp_path):
+    common = ["optim.steps=4", "checkpoint_every=2", "data.val_split=null"]
+    straight = tiny(tmp_path / "a", *common)
+    Trainer(straight).fit()
+
+    def killed_after_two(batches, n):
+        for i, batch in enumerate(batches):
+            if i == 2:
+                raise KeyboardInterrupt
+            yield batch
+
+    broken = tiny(tmp_path / "b", *common)
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(broken).fit(progress=killed_after_two)
+    assert torch.load(Path(broken.out) / "last.pt", weights_only=False)["step"] == 2
+    Trainer(broken, resume=True).fit()
+    a, b = losses(Path(straight.out)), losses(Path(broken.out))
+    assert b[3] == pytest.approx(a[3], rel=1e-5) and b[4] == pytest.approx(a[4], rel=1e-5)
