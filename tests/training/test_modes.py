@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from paths import SMOKE
 from training_runs import tiny
 
 from faceparse.datasets.synthetic import synthetic_dataset
-from faceparse.training.config import MODES
+from faceparse.training.config import MODES, load_config
+from faceparse.training.modes import TRAINING_MODES, Batch, OcclusionDistillMode, Step
 from faceparse.training.trainer import Trainer
 
 
@@ -66,13 +68,47 @@ def test_copies_that_agree_cost_no_consistency(tmp_path):
         "data.val_split=null",
     )
     trainer = Trainer(cfg, teacher=lambda x: torch.zeros(x.shape[0], 11, *x.shape[2:]))
-    batch = next(iter(trainer.loader(0, 1)))
-    n, k = batch["visible"].shape[:2]
-    logits = torch.randn(n, 11, *batch["rgb"].shape[2:]).repeat_interleave(k, 0)
-    kl, consistency, labels = trainer._occlusion_terms(batch, logits)
+    batch = Batch.collate(next(iter(trainer.loader(0, 1))))
+    n, k = batch.visible.shape[:2]
+    logits = torch.randn(n, 11, *batch.rgb.shape[2:]).repeat_interleave(k, 0)
+    step = Step(trainer, lr=0.0)
+    kl, consistency, labels = OcclusionDistillMode.occlusion_terms(step, batch, logits)
     assert float(consistency) < 1e-6
     assert kl > 0  # the teacher (uniform) disagrees with random logits
-    assert (labels[~batch["visible"].flatten(0, 1)] == 0).all()
+    assert (labels[~batch.visible.flatten(0, 1)] == 0).all()
+
+
+def test_every_configured_mode_has_one_class_and_builds_its_networks():
+    assert tuple(TRAINING_MODES) == MODES
+    cfg = load_config(SMOKE, ["model.parser=student", "model.adversarial=true"])
+    built = {name: set(cls().build_networks(cfg, 11)) for name, cls in TRAINING_MODES.items()}
+    assert built == {
+        "rgb": {"rgb"},
+        "depth": {"depth"},
+        "mutual": {"rgb", "depth"},
+        "mutual-translate": {"rgb", "depth", "translator", "discriminator"},
+        "distill": {"rgb"},
+        "occlusion-distill": {"rgb"},
+    }
+    assert [m.name for m in TRAINING_MODES.values() if m.uses_depth] == [
+        "depth",
+        "mutual",
+        "mutual-translate",
+    ]
+
+
+def test_batch_collates_loader_dicts_and_moves_to_a_device():
+    labelled = {
+        "rgb": torch.zeros(2, 3, 8, 8),
+        "label": torch.zeros(2, 8, 8, dtype=torch.long),
+        "skipped": ["", "a.png: damaged"],
+    }
+    batch = Batch.collate(labelled, {"rgb": torch.ones(3, 3, 8, 8), "skipped": ["", "", ""]})
+    assert batch.unlabelled.shape == (3, 3, 8, 8) and batch.depth is None
+    assert batch.skipped == ["", "a.png: damaged", "", "", ""]
+    moved = batch.to(torch.device("cpu"), channels_last=True)
+    assert moved.rgb.is_contiguous(memory_format=torch.channels_last)
+    assert moved.label.shape == (2, 8, 8)
 
 
 @pytest.mark.parametrize(

@@ -202,14 +202,6 @@ class TrainConfig:
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
 
-    @property
-    def uses_rgb(self) -> bool:
-        return self.mode != "depth"
-
-    @property
-    def uses_depth(self) -> bool:
-        return self.mode not in ("rgb", "distill", "occlusion-distill")
-
 
 def _build(cls, values: dict, where: str):
     known = {f.name: f for f in fields(cls)}

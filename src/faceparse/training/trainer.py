@@ -1,13 +1,9 @@
-"""The training loop for every mode; `Trainer(config).fit()`.
+"""The training loop, the same for every mode (faceparse.training.modes says what each mode
+trains and its loss terms); `Trainer(config).fit()`.
 
-One step (mode `mutual-translate`, the most complete):
-  rgb logits  = P_rgb(rgb)                   loss: parser terms vs labels, partner = depth logits
-  depth logits = P_depth([depth; G(rgb)])    loss: parser terms on real depth (labels only where
-                                             depth is labelled), partner = rgb logits; and the same
-                                             terms on translated depth (all labels) × weight
-  translator G: L1(G(rgb), depth) × l1_weight (+ LSGAN × adversarial_weight); it also gets the
-                depth parser's gradient through G(rgb) — trained end to end.
-Real and translated depth go through the depth parser in one batch, so DDP sees one forward.
+The loop owns what no mode should care about: data order and augmentation (exact on resume),
+the optimiser and its schedule, AMP, DDP, validation and the best checkpoint, metrics.jsonl,
+and atomic checkpoints.
 """
 
 from __future__ import annotations
@@ -30,12 +26,8 @@ from ..errors import ConfigError, ModelFileError
 from ..imageio import atomic_open
 from ..labels import get_label_space
 from ..losses import (
-    ParserOutputs,
     discriminator_adversarial,
-    generator_adversarial,
-    mutual_kl,
     parser_loss,
-    translation_l1,
 )
 from ..models.files import load_parser, read_checkpoint
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -43,7 +35,7 @@ from .config import TrainConfig
 from .data import AugmentedFaces, StepBatches, UnlabelledPhotos, choose_depth_labelled
 from .distributed import DistInfo, barrier, init_distributed, max_parameter_spread, shutdown
 from .evaluate import evaluate
-from .networks import build_models
+from .modes import Batch, Step, training_mode
 from .teacher import Teacher, load_teacher
 
 
@@ -85,13 +77,14 @@ class Trainer:
         self.depth_labelled = choose_depth_labelled(
             len(self.train_source), config.data.depth_label_fraction, config.seed
         )
-        self.models = build_models(config, self.space.num_classes)
+        self.mode = training_mode(config)
+        self.models = self.mode.build_networks(config, self.space.num_classes)
         if config.model.init:
             self._initialise(Path(config.model.init))
         self.teacher, self.unlabelled_source = None, None
-        if config.mode == "distill":
+        if self.mode.unlabelled:
             self.teacher, self.unlabelled_source = self._distillation_inputs(teacher)
-        elif config.mode == "occlusion-distill":
+        elif self.mode.needs_teacher:
             self.teacher = teacher or self._load_teacher()
         # Measured on the 2-core CPU (docs/RESULTS.md): bf16 autocast makes *training* ~10×
         # slower there (no native bf16 matmul), so "auto" is fp16 AMP on CUDA and fp32 on CPU.
@@ -221,136 +214,39 @@ class Trainer:
             with open(self.out / "metrics.jsonl", "a") as f:
                 f.write(json.dumps(record) + "\n")
 
-    def _record_skipped(self, *batches: dict | None) -> None:
+    def _record_skipped(self, skipped: list[str]) -> None:
         """Log each damaged training file once (metrics.jsonl and stderr); training goes on."""
-        for batch in batches:
-            for reasons in batch.get("skipped", []) if batch else []:
-                for reason in filter(None, reasons.split("\n")):
-                    if reason not in self.skipped:
-                        self.skipped.add(reason)
-                        self.log({"step": self.step, "split": "labelled", "skipped": reason})
-                        if self.dist.is_main:
-                            print(f"skipped a damaged training file: {reason}", file=sys.stderr)
+        for reasons in skipped:
+            for reason in filter(None, reasons.split("\n")):
+                if reason not in self.skipped:
+                    self.skipped.add(reason)
+                    self.log({"step": self.step, "split": "labelled", "skipped": reason})
+                    if self.dist.is_main:
+                        print(f"skipped a damaged training file: {reason}", file=sys.stderr)
 
     # -- one step ---------------------------------------------------------------------------
-    def _to_device(self, batch: dict) -> dict:
-        out = {}
-        for k, v in batch.items():
-            if k == "skipped":
-                continue
-            v = v.to(self.device, non_blocking=True)
-            if v.ndim == 4 and self.channels_last:
-                v = v.contiguous(memory_format=torch.channels_last)
-            out[k] = v
-        return out
-
     def train_step(self, batch: dict, unlabelled: dict | None = None) -> dict[str, float]:
-        cfg, m = self.config, self.train_models
-        for model in m.values():
+        """One optimiser step on a loader batch (and, in distill mode, unlabelled photos);
+        returns the logged parts: lr, each loss term, and the total as `loss`."""
+        for model in self.train_models.values():
             model.train()
-        step = self.step
-        lr = self.lr_at(step)
+        lr = self.lr_at(self.step)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        self._record_skipped(batch, unlabelled)
-        b = self._to_device(batch)
-        parts: dict[str, float] = {"lr": lr}
-        total = torch.zeros((), device=self.device)
-        with self.autocast():
-            rgb_logits = rgb_aux = depth_logits = depth_aux = fake = None
-            n = b["label"].shape[0]
-            if "occluded" in b:  # occlusion-distill: the student sees only occluded copies
-                copies = b["occluded"].flatten(0, 1)
-                rgb_logits, rgb_aux = m["rgb"](copies, with_aux=True)
-            elif unlabelled is not None:  # distill: one student forward over both batches
-                photos = self._to_device(unlabelled)["rgb"]
-                logits, aux = m["rgb"](torch.cat([b["rgb"], photos]), with_aux=True)
-                rgb_logits, rgb_aux, student_u = logits[:n], [a[:n] for a in aux], logits[n:]
-            elif "rgb" in m:
-                rgb_logits, rgb_aux = m["rgb"](b["rgb"], with_aux=True)
-            if "depth" in m:
-                depth_in = b["depth"]
-                if "translator" in m:
-                    fake = m["translator"](b["rgb"])
-                    depth_in = torch.cat([b["depth"], fake.to(depth_in.dtype)])
-                depth_logits, depth_aux = m["depth"](depth_in, with_aux=True)
-        if unlabelled is not None:
-            with torch.no_grad():
-                target = self.teacher(photos.float().contiguous())
-            d = cfg.distill
-            kl = mutual_kl(student_u, target, d.temperature)
-            total = total + d.weight * kl
-            parts["distill/kl"] = float(kl.detach())
-        labels = b["label"]
-        if "occluded" in b:
-            kl, consistency, labels = self._occlusion_terms(b, rgb_logits)
-            d = cfg.distill
-            total = total + d.weight * kl + d.consistency_weight * consistency
-            parts["distill/kl"] = float(kl.detach())
-            parts["distill/consistency"] = float(consistency.detach())
-        if rgb_logits is not None:
-            partner = depth_logits[:n] if depth_logits is not None else None
-            loss, p = self.loss(ParserOutputs(rgb_logits, labels, rgb_aux, partner, step))
-            total = total + loss
-            parts.update({f"rgb/{k}": v for k, v in p.items()})
-        if depth_logits is not None:
-            loss, p = self.loss(
-                ParserOutputs(
-                    depth_logits[:n],
-                    b["depth_label"],
-                    [a[:n] for a in depth_aux],
-                    rgb_logits,
-                    step,
-                )
-            )
-            total = total + loss
-            parts.update({f"depth/{k}": v for k, v in p.items()})
-        if fake is not None:
-            t = cfg.translation
-            loss, p = self.loss(
-                ParserOutputs(
-                    depth_logits[n:], b["label"], [a[n:] for a in depth_aux], rgb_logits, step
-                )
-            )
-            l1 = translation_l1(fake, b["depth"])
-            total = total + t.translated_weight * loss + t.l1_weight * l1
-            parts.update({f"translated/{k}": v for k, v in p.items()})
-            parts["translator/l1"] = float(l1.detach())
-            if "discriminator" in m:
-                with self.autocast():
-                    adv = generator_adversarial(m["discriminator"](b["rgb"], fake))
-                total = total + t.adversarial_weight * adv
-                parts["translator/adversarial"] = float(adv.detach())
+        b = Batch.collate(batch, unlabelled)
+        self._record_skipped(b.skipped)
+        s = Step(self, lr)
+        total = self.mode.losses(s, b.to(self.device, self.channels_last))
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(total).backward()
         self.scaler.step(self.optimizer)
         self.scaler.update()
-        if fake is not None and "discriminator" in m:
-            parts["discriminator"] = self._discriminator_step(b["rgb"], b["depth"], fake.detach())
-        parts["loss"] = float(total.detach())
-        return parts
+        for follow_up in s.after:
+            follow_up()
+        s.parts["loss"] = float(total.detach())
+        return s.parts
 
-    def _occlusion_terms(self, b: dict, logits: torch.Tensor):
-        """(KL to the clean-view teacher on visible pixels, agreement between the copies where
-        all see the face, labels per copy with occluded pixels as background)."""
-        d = self.config.distill
-        n, k = b["visible"].shape[:2]
-        visible = b["visible"].flatten(0, 1)
-        with torch.no_grad():
-            target = self.teacher(b["rgb"].float().contiguous())
-        target = target.repeat_interleave(k, 0)
-        kl = mutual_kl(logits, target, d.temperature, visible)
-        consistency = logits.new_zeros(())
-        if k > 1:
-            probs = logits.float().softmax(1).unflatten(0, (n, k))
-            mean = probs.mean(1, keepdim=True).expand_as(probs).flatten(0, 1).detach()
-            seen_by_all = b["visible"].all(1, keepdim=True).expand(n, k, *visible.shape[1:])
-            log_mean = mean.clamp_min(1e-8).log()
-            consistency = mutual_kl(logits, log_mean, 1.0, seen_by_all.flatten(0, 1))
-        labels = b["label"].repeat_interleave(k, 0).masked_fill(~visible, 0)
-        return kl, consistency, labels
-
-    def _discriminator_step(self, rgb, real, fake) -> float:
+    def discriminator_step(self, rgb, real, fake) -> float:
         d = self.train_models["discriminator"]
         for group in self.disc_optimizer.param_groups:
             group["lr"] = self.lr_at(self.step)
@@ -371,10 +267,10 @@ class Trainer:
             cfg.data.size,
             cfg.seed,
             self.depth_labelled,
-            with_depth=cfg.uses_depth,
+            with_depth=self.mode.uses_depth,
             occlusion=cfg.data.occlusion if source is None else 0.0,
             occluded_copies=(
-                cfg.distill.copies if cfg.mode == "occlusion-distill" and source is None else 0
+                cfg.distill.copies if self.mode.occluded_copies and source is None else 0
             ),
         )
         sampler = StepBatches(
