@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed
 # MediaPipe pulls OpenCV's desktop build, which needs the system's libGL and glib; the headless
 # build of the same version provides the same cv2 module and needs neither (a slim machine works).
 OPENCV_HEADLESS := opencv-contrib-python-headless==4.11.0.86
+# Depth rendering's mesh files: a development checkout finds them in ../shared/models.
+export FACEPARSE_MODEL_DIR ?= $(abspath ../shared/models)
 
 .PHONY: install demo test lint format clean
 
@@ -29,10 +31,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports
 
 format: $(STAMP)
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
 
 clean:
 	rm -rf $(VENV) demo-output

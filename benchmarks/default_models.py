@@ -11,14 +11,15 @@
 
     .venv/bin/python benchmarks/default_models.py [--shared ../shared] [--extra NAME=FILE ...]
 
-`--extra` adds parser files as rows (e.g. the occlusion fine-tuning runs of docs/MODELS.md).
-Prints the table and writes docs/MODELS_RESULTS.md.
+`--extra` adds parser files as rows (e.g. the occlusion fine-tuning runs of docs/guide/MODELS.md).
+Prints the table and writes docs/results/MODELS.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import shlex
 import statistics
 import sys
@@ -124,6 +125,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--skip-depth", action="store_true", help="leave out the RGB-D row")
     args = ap.parse_args()
+    os.environ.setdefault("FACEPARSE_MODEL_DIR", str(args.shared / "models"))
     fasseg, celeb1k = args.shared / "data" / "fasseg", args.shared / "data" / "celeb1k"
     teacher = args.shared / "models" / "skin_clothes_hair.onnx"
     ds = open_dataset("fasseg", fasseg, "test")
@@ -193,7 +195,7 @@ def main() -> None:
         "rows take turns within each round.\n\n"
         f"{table}"
     )
-    write_section(Path("docs/MODELS_RESULTS.md"), "# Shipped parsers: measured", body)
+    write_section(Path("docs/results/MODELS.md"), "# Shipped parsers: measured", body)
 
 
 if __name__ == "__main__":

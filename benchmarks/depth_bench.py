@@ -1,5 +1,5 @@
 """Depth benchmark: region quality on FASSEG V2 test and end-to-end throughput at 512² (Celeb1k
-val), for each backend. Prints a table and writes docs/DEPTH_RESULTS.md.
+val), for each backend. Prints a table and writes docs/results/DEPTH.md.
 
     .venv/bin/python benchmarks/depth_bench.py [--shared ../shared] [--repeats 3]
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import platform
 import statistics
 import tempfile
@@ -107,9 +108,10 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument(
-        "--out", type=Path, default=Path(__file__).parents[1] / "docs" / "DEPTH_RESULTS.md"
+        "--out", type=Path, default=Path(__file__).parents[1] / "docs" / "results" / "DEPTH.md"
     )
     args = ap.parse_args()
+    os.environ.setdefault("FACEPARSE_MODEL_DIR", str(args.shared / "models"))
     renderers = {name: DepthRenderer(cfg) for name, cfg in CONFIGS.items()}
     q = quality(args.shared / "data" / "fasseg", renderers)
     celeb = args.shared / "data" / "celeb1k" / "val"

@@ -1,6 +1,6 @@
 """FASSEG cross-domain mutual-learning experiment: rows RGB-only, depth-only, mutual, mutual +
 translation, scarce depth labels (10%); 3 seeds each, same budget; scored on V2 test. Prints a
-table and writes docs/RESULTS.md. Resumable: a finished (row, seed) is not trained again.
+table and writes docs/results/MUTUAL_LEARNING.md. Resumable: a finished (row, seed) is not trained again.
 
     .venv/bin/faceparse depth make -d fasseg --root ../shared/data/fasseg -o runs/fasseg-d \\
         --backend head --hair predicted --subsets V2,V3 --workers 2
@@ -60,7 +60,7 @@ def main() -> None:
     ap.add_argument("--rows", nargs="+", default=DEFAULT_CONFIGS, help="configs/fasseg names")
     ap.add_argument("--set", dest="overrides", action="append", default=[])
     ap.add_argument("--fasseg", default=str(ROOT.parent / "shared" / "data" / "fasseg"))
-    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "RESULTS.md")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "MUTUAL_LEARNING.md")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     overrides = [f"data.root={args.fasseg}", *args.overrides]

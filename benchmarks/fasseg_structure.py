@@ -2,7 +2,7 @@
 and distilled from BiSeNet on unlabelled Celeb1k photos), their int8 ONNX versions, and the
 consensus loss vs plain cross-entropy (fragmentation). Same data and step budget as
 benchmarks/fasseg_mutual.py, whose RGB-only runs are the cross-entropy rows here. Writes
-docs/STRUCTURE_RESULTS.md.
+docs/results/STRUCTURE.md.
 
     .venv/bin/python benchmarks/fasseg_structure.py [--seeds 0 1 2]
 """
@@ -52,7 +52,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--fasseg", default=str(ROOT.parent / "shared" / "data" / "fasseg"))
     ap.add_argument("--celeb", default=str(ROOT.parent / "shared" / "data" / "celeb1k"))
-    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "STRUCTURE_RESULTS.md")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "results" / "STRUCTURE.md")
     ap.add_argument("--set", dest="extra", action="append", default=[], help="config override")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)

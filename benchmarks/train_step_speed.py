@@ -1,5 +1,5 @@
 """Seconds per training step of the RGB parsers under each precision/layout option on this CPU,
-side by side in one run; writes docs/TRAIN_SPEED.md. (Why `precision: auto` is fp32 on CPU.)
+side by side in one run; writes docs/results/TRAIN_SPEED.md. (Why `precision: auto` is fp32 on CPU.)
 
     .venv/bin/python benchmarks/train_step_speed.py [--steps 4]
 """
@@ -73,7 +73,7 @@ def main() -> None:
         f"(forward, backward, AdamW) of an RGB parser on generated faces, batch {args.batch} at "
         f"{args.size}²; median of steps 2..{args.steps}."
     )
-    (ROOT / "docs" / "TRAIN_SPEED.md").write_text(
+    (ROOT / "docs" / "results" / "TRAIN_SPEED.md").write_text(
         f"# Training step time on CPU\n\n{stamp}\n\n{table}\n"
     )
 

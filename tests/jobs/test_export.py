@@ -34,7 +34,7 @@ def test_onnx_matches_pytorch_with_a_dynamic_batch(student_checkpoint, tmp_path)
     int8 = onnx_session(tmp_path / "rgb.int8.onnx").run(None, {"input": x.numpy()[:2]})[0]
     assert int8.shape == (2, 11, 64, 64)
     relative = np.abs(int8 - expected[:2]).mean() / np.abs(expected[:2]).mean()
-    assert relative < 0.25, relative  # int8 is approximate; its F1 cost is in docs/SPEED.md
+    assert relative < 0.25, relative  # int8 is approximate; its F1 cost is in docs/results/SPEED.md
 
 
 def test_export_refuses_a_network_the_checkpoint_lacks(student_checkpoint, tmp_path):

@@ -1,4 +1,4 @@
-"""`faceparse bench`: inference speed, side by side, into docs/SPEED.md."""
+"""`faceparse bench`: inference speed, side by side, into docs/results/SPEED.md."""
 
 from __future__ import annotations
 

@@ -141,7 +141,7 @@ def pseudo_label(
     size: int = typer.Option(256, help="Crop side in pixels."),
 ) -> None:
     """Aligned face crops with LaPa pseudo labels (face mesh + teacher, corrected by ground
-    truth): the training data of the default parsers (docs/MODELS.md). Resumes."""
+    truth): the training data of the default parsers (docs/guide/MODELS.md). Resumes."""
     from itertools import chain
 
     from ..jobs.pseudo_labels import celeb1k_sources, fasseg_sources, make_training_crops

@@ -2,7 +2,7 @@
 textured shapes pasted over the face, with the mask of what they cover.
 
 Everything is drawn from a numpy Generator, so an occluded copy is reproducible from its seed
-(the occluded FASSEG test copy of docs/MODELS.md is made this way).
+(the occluded FASSEG test copy of docs/guide/MODELS.md is made this way).
 """
 
 from __future__ import annotations

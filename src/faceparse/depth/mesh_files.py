@@ -1,5 +1,5 @@
-"""The model files depth rendering needs, found by path, by $FACEPARSE_MODEL_DIR, or in the
-development checkout's ../shared/models. Formats (all .npz):
+"""The mesh files depth rendering needs, found by path, by $FACEPARSE_MODEL_DIR, or in the
+user's data folder (`user_model_dir`). Formats (all .npz):
 
 * ict_head_light.npz — ICT-FaceKit head: `mean` (V,3) cm (y up, z towards the viewer),
   `triangles` (T,3), `identity` (100,V,3) and `expression` (57,V,3) offsets, `face_vertices` and
@@ -29,22 +29,21 @@ HAIR_FILE = "skin_clothes_hair.onnx"
 AXIS_FLIP = np.array([1.0, -1.0, -1.0])
 
 
+def user_model_dir() -> Path:
+    """The per-user default: $XDG_DATA_HOME/faceparse/models (~/.local/share/faceparse/models)."""
+    data_home = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data_home) / "faceparse" / "models"
+
+
 def model_dir(explicit: str | Path | None = None) -> Path:
-    """Where model files live: explicit > $FACEPARSE_MODEL_DIR > ../shared/models of a checkout."""
-    candidates = []
-    if explicit:
-        candidates.append(Path(explicit))
-    elif os.environ.get("FACEPARSE_MODEL_DIR"):
-        candidates.append(Path(os.environ["FACEPARSE_MODEL_DIR"]))
-    else:
-        candidates.append(Path(__file__).resolve().parents[4] / "shared" / "models")
-    for c in candidates:
-        if c.is_dir():
-            return c
+    """Where model files live: explicit > $FACEPARSE_MODEL_DIR > user_model_dir(). (The
+    Makefile and the tests point the variable at a development checkout's ../shared/models.)"""
+    folder = Path(explicit or os.environ.get("FACEPARSE_MODEL_DIR") or user_model_dir())
+    if folder.is_dir():
+        return folder
     raise ModelFileError(
-        f"model folder not found ({', '.join(map(str, candidates))}); pass --model-dir or set "
-        "FACEPARSE_MODEL_DIR to a folder holding "
-        + ", ".join((HEAD_FILE, CANONICAL_FILE, DENSE_FILE))
+        f"model folder {folder} not found; pass --model-dir or set FACEPARSE_MODEL_DIR to a "
+        "folder holding " + ", ".join((HEAD_FILE, CANONICAL_FILE, DENSE_FILE))
     )
 
 
