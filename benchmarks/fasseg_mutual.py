@@ -1,6 +1,7 @@
 """FASSEG cross-domain mutual-learning experiment: rows RGB-only, depth-only, mutual, mutual +
 translation, scarce depth labels (10%); 3 seeds each, same budget; scored on V2 test. Prints a
-table and writes docs/results/MUTUAL_LEARNING.md. Resumable: a finished (row, seed) is not trained again.
+table and writes docs/results/MUTUAL_LEARNING.md. Resumable: a finished (row, seed) is not
+trained again.
 
     .venv/bin/faceparse depth make -d fasseg --root ../shared/data/fasseg -o runs/fasseg-d \\
         --backend head --hair predicted --subsets V2,V3 --workers 2

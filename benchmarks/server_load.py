@@ -1,6 +1,7 @@
 """A small, bounded load test of `faceparse serve` on loopback: N requests of scikit-image's
 512² astronaut to POST /parse at a few concurrency levels; requests/s and latency percentiles.
-Prints the table and writes it into docs/results/SPEED.md (its own section, above `faceparse bench`'s).
+Prints the table and writes it into docs/results/SPEED.md (its own section, above `faceparse
+bench`'s).
 
     .venv/bin/python benchmarks/server_load.py [--requests 40] [--concurrency 1 4]
 """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from paths import SMOKE
 from typer.testing import CliRunner
 
@@ -46,3 +47,29 @@ def test_train_then_eval_from_the_command_line(tmp_path):
         app, ["eval", str(tmp_path / "nothing.pt"), "-d", "folder", "--root", str(root)]
     )
     assert res.exit_code == 2 and "checkpoint not found" in res.output
+
+
+def test_evaluate_checkpoint_from_python_equals_evaluate_on_the_same_samples(
+    student_checkpoint, tmp_path
+):
+    from faceparse.datasets import open_dataset
+    from faceparse.errors import ConfigError
+    from faceparse.jobs.evaluate import evaluate_checkpoint
+    from faceparse.models.files import checkpoint_networks
+    from faceparse.training.evaluate import evaluate
+
+    faces = synthetic_dataset(3, seed=4, size=64, space="lapa")
+    root = write_folder_dataset(tmp_path / "faces", {"test": faces})
+    report, record = evaluate_checkpoint(student_checkpoint, "folder", root, out=tmp_path / "o")
+    ds = open_dataset("folder", root, "test")
+    expected, _ = evaluate(
+        [ds[i] for i in range(len(ds))],
+        "rgb",
+        64,
+        checkpoint_networks(student_checkpoint).network("rgb"),
+    )
+    assert record["mean_f1"] == expected.mean_f1 and record["num_images"] == 3
+    assert json.loads((tmp_path / "o" / "scores.json").read_text()) == record
+    assert "mean F1" in report or "mean_f1" in report
+    with pytest.raises(ConfigError, match="--modality is one of"):
+        evaluate_checkpoint(student_checkpoint, "folder", root, modality="thermal")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 import torch
 from paths import SMOKE
 from PIL import Image
@@ -119,3 +120,23 @@ def test_export_writes_a_parser_file_the_cli_can_use(tmp_path):
     assert np.asarray(Image.open(tmp_path / "out" / "crop.labels.png")).shape == (64, 64)
     res = CliRunner().invoke(app, ["parse", str(tmp_path / "crop.png"), "--model", "nope.bin"])
     assert res.exit_code == 2 and "nope.bin" in " ".join(res.output.split())
+
+
+def test_export_checkpoint_from_python(student_checkpoint, tmp_path):
+    from faceparse.errors import ConfigError
+    from faceparse.jobs.export import export_checkpoint
+
+    written = export_checkpoint(
+        student_checkpoint, "rgb", onnx=tmp_path / "p.onnx", safetensors=tmp_path / "p.safetensors"
+    )
+    assert written == [tmp_path / "p.safetensors", tmp_path / "p.onnx"]
+    net, card = load_parser(tmp_path / "p.safetensors")
+    assert (card.arch, card.modality, card.space, card.size) == ("student", "rgb", "lapa", 64)
+    out = onnx_session(tmp_path / "p.onnx").run(
+        None, {"input": np.zeros((2, 3, 64, 64), np.float32)}
+    )
+    assert out[0].shape == (2, 11, 64, 64)
+    with pytest.raises(ConfigError, match="--safetensors holds parsers"):
+        export_checkpoint(student_checkpoint, "translator", safetensors=tmp_path / "t.safetensors")
+    with pytest.raises(ConfigError, match="give --onnx, --safetensors or both"):
+        export_checkpoint(student_checkpoint, "rgb")

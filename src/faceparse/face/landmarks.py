@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,6 +31,8 @@ class FaceMeshDetector:
     def __init__(self, max_faces: int = 4, min_confidence: float = 0.5):
         self.max_faces, self.min_confidence = max_faces, min_confidence
         self._mesh = self._build()
+        # The landmark-projection warning comes on the first run that finds a face.
+        self._quiet = True
 
     def _build(self):
         import mediapipe as mp  # heavy import, only where landmarks are needed
@@ -51,7 +54,8 @@ class FaceMeshDetector:
         if h < 1 or w < 1:
             return None
         try:
-            result = self._mesh.process(np.ascontiguousarray(image))
+            with quiet_native_logs() if self._quiet else contextlib.nullcontext():
+                result = self._mesh.process(np.ascontiguousarray(image))
         except RuntimeError as e:
             # A graph that raised stays broken for every later call: start a fresh one.
             self._mesh.close()
@@ -59,6 +63,7 @@ class FaceMeshDetector:
             raise FaceparseError(f"face mesh failed on a {w}×{h} image ({e})") from None
         if not result.multi_face_landmarks:
             return None
+        self._quiet = False
         faces = []
         for face in result.multi_face_landmarks:
             # MediaPipe normalises x by width, y by height and z like x.

@@ -36,7 +36,8 @@ class MutualKLLoss:
     `partner_correct_only` drops labelled pixels where the partner's argmax is wrong (unlabelled
     pixels still count), so a partner blind to a class (a depth parser to eyes, which our depth
     maps do not show) cannot teach its mistake. Neither rescued the RGB parser's eyes in the
-    FASSEG grids of docs/results/MUTUAL_LEARNING.md (partner_correct_only: eye F1 0.24 -> 0.34, RGB-only 0.79)."""
+    FASSEG grids of docs/results/MUTUAL_LEARNING.md (partner_correct_only: eye F1 0.24 -> 0.34,
+    RGB-only 0.79)."""
 
     def __init__(
         self, temperature: float = 1.0, rampup_steps: int = 0, partner_correct_only: bool = False

@@ -265,8 +265,8 @@ class FaceParser:
         """(Class probabilities over the whole image, the depth used). Each pixel takes the face
         whose parse is most sure it is not background; pixels no crop covers are background.
         `render_depth`: depth is rendered per face on its aligned crop, the way the depth
-        parser's training crops were made (docs/guide/MODELS.md), so every face in a group photo gets
-        its own head fit and its own near-to-far range; the photo-level map is pasted back."""
+        parser's training crops were made (docs/guide/MODELS.md), so every face in a group photo
+        gets its own head fit and its own near-to-far range; the photo-level map is pasted back."""
         h, w = image.shape[:2]
         c = self.model.space.num_classes
         probs = np.zeros((c, h, w), np.float32)

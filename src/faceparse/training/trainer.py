@@ -86,8 +86,9 @@ class Trainer:
             self.teacher, self.unlabelled_source = self._distillation_inputs(teacher)
         elif self.mode.needs_teacher:
             self.teacher = teacher or self._load_teacher()
-        # Measured on the 2-core CPU (docs/results/MUTUAL_LEARNING.md): bf16 autocast makes *training* ~10×
-        # slower there (no native bf16 matmul), so "auto" is fp16 AMP on CUDA and fp32 on CPU.
+        # Measured on the 2-core CPU (docs/results/MUTUAL_LEARNING.md): bf16 autocast makes
+        # *training* ~10× slower there (no native bf16 matmul), so "auto" is fp16 AMP on CUDA and
+        # fp32 on CPU.
         self.autocast_dtype = {
             "auto": torch.float16 if cuda else None,
             "bf16": torch.bfloat16,
