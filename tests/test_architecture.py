@@ -40,3 +40,16 @@ def test_an_upward_import_breaks_them(tmp_path):
     assert result.returncode != 0
     assert "faceparse.labels is not allowed to import faceparse.cli" in result.stdout
     assert "faceparse.parsing is not allowed to import faceparse.training" in result.stdout
+
+
+def test_no_module_imports_itself_through_others():
+    import grimp
+
+    graph = grimp.build_graph("faceparse")
+    cycles = {
+        tuple(sorted((module, imported)))
+        for module in graph.modules
+        for imported in graph.find_modules_directly_imported_by(module)
+        if graph.chain_exists(importer=imported, imported=module, as_packages=False)
+    }
+    assert cycles == set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from paths import MODELS, needs_models
 
 
@@ -35,3 +36,26 @@ def test_depth_show_skips_a_broken_photo(fasseg_root, tmp_path):
     h, w = sample.image.shape[:2]
     tile_w = round(192 * w / h)  # one row, RGB | depth | overlay, each 192 px high
     assert shown.shape[0] == 20 + 192 and abs(shown.shape[1] - (3 * tile_w + 8)) <= 3
+
+
+@needs_models
+def test_depth_jobs_from_python(fasseg_root, tmp_path):
+    from PIL import Image
+
+    from faceparse.datasets import open_dataset, write_folder_dataset
+    from faceparse.depth import DepthConfig
+    from faceparse.errors import DataError
+    from faceparse.jobs.depth import make_depth, write_depth_montage
+
+    samples = [open_dataset("fasseg", fasseg_root, "test")[i] for i in range(2)]
+    root = write_folder_dataset(tmp_path / "faces", {"test": samples})
+    config = DepthConfig(backend="face", model_dir=str(MODELS))
+    counts = make_depth("folder", root, tmp_path / "d", config)
+    assert counts == {"ok": 2}
+    depth = np.asarray(Image.open(tmp_path / "d" / "depth" / f"{samples[0].name}.png"))
+    assert depth.shape == samples[0].image.shape[:2] and depth.max() > 0 and depth[0, 0] == 0
+    Image.fromarray(samples[0].image).save(tmp_path / "one.png")
+    assert write_depth_montage([tmp_path / "one.png"], tmp_path / "m.png", config) == []
+    (tmp_path / "bad.png").write_bytes(b"nope")
+    with pytest.raises(DataError, match="no readable photo"):
+        write_depth_montage([tmp_path / "bad.png"], tmp_path / "m2.png", config)

@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import ConfigError, DataError, UnknownNameError
 from ..imageio import read_gray, read_label_ids, read_rgb
 from ..labels import IGNORE_INDEX, LabelSpace
+from .depth import DepthFolder
 
 
 @dataclass
@@ -72,8 +73,6 @@ class FaceDataset(Sequence[Sample]):
         transform: Transform | None = None,
         seed: int = 0,
     ):
-        from .depth import DepthFolder  # local import: depth.py imports this module
-
         self.root = Path(root)
         if split not in self.splits:
             raise UnknownNameError(f"{self.name} split", split, self.splits)
@@ -160,14 +159,6 @@ class FaceDataset(Sequence[Sample]):
         if self.rescale_image_to_label and same_aspect:
             return cv2.resize(arr, (w, h), interpolation=interp)
         raise DataError(path, "size_mismatch", f"is {aw}×{ah} but its label is {w}×{h}")
-
-
-def read_name_list(path: Path) -> list[str]:
-    """A split list: one name per line; blank lines and '#' comments skipped."""
-    if not path.is_file():
-        raise DataError(path, "missing", "split list not found")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return [s.strip() for s in lines if s.strip() and not s.lstrip().startswith("#")]
 
 
 def find_image(folder: Path, stem: str) -> Path:

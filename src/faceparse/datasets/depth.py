@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import DataError
-from .base import read_name_list
+from .name_lists import read_name_list
 
 
 class DepthFolder:

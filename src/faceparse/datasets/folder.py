@@ -13,7 +13,8 @@ from pathlib import Path
 from ..errors import DataError
 from ..imageio import list_images, write_png_atomic, write_text_atomic
 from ..labels import LAPA, get_label_space
-from .base import FaceDataset, Sample, SampleRecord, find_image, read_name_list
+from .base import FaceDataset, Sample, SampleRecord, find_image
+from .name_lists import read_name_list
 
 
 class FolderDataset(FaceDataset):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import Any, ClassVar, Protocol
 
 import torch
 from torch import nn
@@ -30,8 +30,19 @@ from ..losses import (
 from ..models import PatchDiscriminator, UNetTranslator, build_parser
 from .config import MODES, TrainConfig
 
-if TYPE_CHECKING:
-    from .trainer import Trainer
+
+class TrainerView(Protocol):
+    """What a mode may use of the trainer (faceparse.training.trainer.Trainer)."""
+
+    config: TrainConfig
+    step: int
+    train_models: dict[str, nn.Module]  # DDP-wrapped when distributed
+    loss: Callable[[ParserOutputs], tuple[torch.Tensor, dict[str, float]]]
+    teacher: Callable[[torch.Tensor], torch.Tensor] | None
+
+    def autocast(self) -> Any: ...
+
+    def discriminator_step(self, rgb, real, fake) -> float: ...
 
 
 @dataclass
@@ -79,7 +90,7 @@ class Step:
     """What a mode's loss sees of the trainer during one step, and what it leaves: the logged
     parts and any follow-up to run after the optimiser step."""
 
-    def __init__(self, trainer: Trainer, lr: float):
+    def __init__(self, trainer: TrainerView, lr: float):
         self.trainer = trainer
         self.models = trainer.train_models
         self.config = trainer.config
