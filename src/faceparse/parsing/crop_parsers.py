@@ -8,54 +8,76 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
-from torch import nn
 
 from ..errors import ModelFileError
 from ..labels import LAPA, LabelSpace
-from ..models.files import ParserCard
-from ..models.preprocess import depth_tensor, rgb_tensor
+from ..models.files import ParserCard, load_parser_file
+from ..models.runtime import Runner, parser_runner
+from ..normalization import normalize_depth, normalize_rgb
 from .landmark_parser import LandmarkParser
 
 
+@dataclass(frozen=True)
+class LoadedParser:
+    """A parser ready to run: its card and a function from input batches to probabilities."""
+
+    card: ParserCard
+    run: Runner
+
+
+def load_parser_runner(
+    path: str | Path, modality: str, backend: str = "onnx", threads: int | None = None
+) -> LoadedParser:
+    """A parser file (.safetensors) or checkpoint (.pt) on the chosen backend."""
+    net, card = load_parser_file(path, modality)
+    return LoadedParser(card, parser_runner(net, card, Path(path), backend, threads))
+
+
 class NetworkCropModel:
+    """An RGB parser, and a depth parser loaded only when a depth map first comes with crops."""
+
     def __init__(
         self,
-        rgb: nn.Module,
-        card: ParserCard,
-        depth: nn.Module | None = None,
-        depth_card: ParserCard | None = None,
+        rgb: LoadedParser,
+        depth: Callable[[], LoadedParser] | None = None,
         batch_size: int = 8,
     ):
-        if depth_card is not None and depth_card.space != card.space:
-            raise ModelFileError(
-                f"RGB parser predicts {card.space}, depth parser {depth_card.space}"
-            )
-        self.rgb, self.card = rgb.eval(), card
-        self.depth, self.depth_card = (depth.eval() if depth is not None else None), depth_card
-        self.space: LabelSpace = card.label_space
-        self.size = card.size
+        self.rgb, self.card = rgb, rgb.card
+        self.space: LabelSpace = rgb.card.label_space
+        self.size = rgb.card.size
         self.batch_size = batch_size
+        self._load_depth, self._depth = depth, None
 
     @property
     def uses_depth(self) -> bool:
-        return self.depth is not None
+        return self._load_depth is not None
 
-    @torch.inference_mode()
+    def depth_parser(self) -> LoadedParser:
+        if self._depth is None:
+            depth = self._load_depth()
+            if depth.card.space != self.card.space:
+                raise ModelFileError(
+                    f"RGB parser predicts {self.card.space}, depth parser {depth.card.space}"
+                )
+            self._depth = depth
+        return self._depth
+
     def predict(self, crops: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
         """(N, S, S, 3) uint8 crops [+ (N, S, S) uint8 depth] -> (N, C, S, S) float32."""
         out = []
         for i in range(0, len(crops), self.batch_size):
-            x = torch.stack([rgb_tensor(c) for c in crops[i : i + self.batch_size]])
-            p = self.rgb(x).softmax(1)
-            if depth is not None and self.depth is not None:
-                d = torch.stack([depth_tensor(c) for c in depth[i : i + self.batch_size]])
-                p = (p + self.depth(d).softmax(1)) / 2
-            out.append(p.numpy())
+            x = np.stack([normalize_rgb(c) for c in crops[i : i + self.batch_size]])
+            p = self.rgb.run(x)
+            if depth is not None and self.uses_depth:
+                d = np.stack([normalize_depth(c) for c in depth[i : i + self.batch_size]])
+                p = (p + self.depth_parser().run(d)) / 2
+            out.append(p)
         return np.concatenate(out).astype(np.float32)
 
 

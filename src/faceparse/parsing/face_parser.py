@@ -8,6 +8,7 @@ result.labels, result.probabilities, result.faces, result.overlay()
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from ..face.align import crop_box, crop_matrix, paste_back, warp_to_crop
 from ..face.detect import Face, FaceDetector
 from ..imageio import DEFAULT_MAX_PIXELS, read_gray, to_rgb
 from ..labels import LabelSpace, get_label_space, mapping_lut
-from ..models.files import load_parser_file, shipped
+from ..models.files import shipped
 from ..visualize import overlay
 
 
@@ -47,21 +48,50 @@ class ParseOptions:
     small_face_px: int = 32  # faces narrower than this are parsed but flagged "small"
 
 
+@dataclass(frozen=True)
+class FaceCrop:
+    """One parsed face: class probabilities on its crop (C×S×S, in the result's space) and the
+    2×3 matrix from working-image pixels to crop pixels."""
+
+    probabilities: np.ndarray
+    matrix: np.ndarray
+
+
 @dataclass
 class ParseResult:
-    """Labels at the input's resolution; probabilities at the working resolution (the input's,
-    unless it was larger than `max_side`: then `scale` < 1 says by how much)."""
+    """Labels at the input's resolution. Class probabilities are kept per face, on its crop
+    (`crops`); `probabilities` pastes them into one image-sized array at the working resolution
+    (the input's, unless it was larger than `max_side`: then `scale` < 1 says by how much) only
+    when asked, since that array is 44 bytes a pixel for 11 classes."""
 
     image: np.ndarray  # RGB uint8, the input as parsed
     labels: np.ndarray  # H×W uint8 ids in `space`
-    probabilities: np.ndarray  # C×h×w float32
     faces: list[Face]
     space: LabelSpace
+    crops: list[FaceCrop] = field(default_factory=list)
+    work_shape: tuple[int, int] = (0, 0)  # (h, w) the crops' matrices refer to
     scale: float = 1.0
     depth: np.ndarray | None = None  # the depth used (H×W uint8), if any
     source: str | None = None
     notes: list[str] = field(default_factory=list)
     small_face_px: int = ParseOptions.small_face_px
+
+    @functools.cached_property
+    def probabilities(self) -> np.ndarray:
+        """C×h×w float32 at the working resolution: each pixel from the face surest it is not
+        background, pure background where no crop reaches."""
+        probs = np.zeros((self.space.num_classes, *self.work_shape), np.float32)
+        probs[0] = 1
+        best = np.zeros(self.work_shape, np.float32)
+        for crop in self.crops:
+            pasted = _paste_crop(crop, self.work_shape)
+            if pasted is None:
+                continue
+            (x0, y0, x1, y1), region, fg = pasted
+            take = fg > best[y0:y1, x0:x1]
+            probs[:, y0:y1, x0:x1] = np.where(take, region, probs[:, y0:y1, x0:x1])
+            best[y0:y1, x0:x1] = np.where(take, fg, best[y0:y1, x0:x1])
+        return probs
 
     def overlay(self, alpha: float = 0.5) -> np.ndarray:
         return overlay(self.image, self.labels, self.space, alpha)
@@ -134,13 +164,16 @@ class FaceParser:
         model: str | Path = "default",
         depth_model: str | Path | None = None,
         teacher: str | Path | None = None,
+        backend: str = "onnx",
+        threads: int | None = None,
         **kwargs,
     ) -> FaceParser:
         """The one place model names resolve: "default" (the shipped RGB and depth parsers,
         docs/guide/MODELS.md), "landmarks" (face-mesh geometry, no training; `teacher`, a
         skin/clothes/hair ONNX, adds hair and outer skin), or a parser file (.safetensors) or
-        training checkpoint (.pt). `depth_model` replaces the depth parser; `kwargs` go to
-        FaceParser (options, space)."""
+        training checkpoint (.pt). `depth_model` replaces the depth parser, which is loaded only
+        when depth first comes with a photo. `backend`: onnx (exported once, cached) or torch;
+        `threads`: onnxruntime threads (None: its default). `kwargs` go to FaceParser."""
         if str(model) == "landmarks":
             from .crop_parsers import LandmarkCropModel
 
@@ -148,11 +181,10 @@ class FaceParser:
         if str(model) == "default":
             model = shipped(DEFAULT_RGB)
             depth_model = depth_model or shipped(DEFAULT_DEPTH)
-        elif str(model) in MODEL_NAMES or not Path(model).suffix:
-            raise UnknownNameError(
-                "model", str(model), (*MODEL_NAMES, "a .safetensors or .pt file")
-            )
-        return cls.from_files(model, depth_model, **kwargs)
+        elif not Path(model).suffix:
+            known = (*MODEL_NAMES, "a .safetensors or .pt file")
+            raise UnknownNameError("model", str(model), known)
+        return cls.from_files(model, depth_model, backend, threads, **kwargs)
 
     @classmethod
     def default(cls, **kwargs) -> FaceParser:
@@ -160,15 +192,22 @@ class FaceParser:
         return cls.load("default", **kwargs)
 
     @classmethod
-    def from_files(cls, rgb: str | Path, depth: str | Path | None = None, **kwargs) -> FaceParser:
+    def from_files(
+        cls,
+        rgb: str | Path,
+        depth: str | Path | None = None,
+        backend: str = "onnx",
+        threads: int | None = None,
+        **kwargs,
+    ) -> FaceParser:
         """Parsers from safetensors files (faceparse's format) or training checkpoints (.pt)."""
-        from .crop_parsers import NetworkCropModel
+        from .crop_parsers import NetworkCropModel, load_parser_runner
 
-        rgb_net, rgb_card = load_parser_file(rgb, "rgb")
-        depth_net, depth_card = (
-            load_parser_file(depth, "depth") if depth is not None else (None, None)
+        model = NetworkCropModel(
+            load_parser_runner(rgb, "rgb", backend, threads),
+            None if depth is None else lambda: load_parser_runner(depth, "depth", backend, threads),
         )
-        return cls(NetworkCropModel(rgb_net, rgb_card, depth_net, depth_card), **kwargs)
+        return cls(model, **kwargs)
 
     @classmethod
     def landmarks(cls, teacher: str | Path | None = None, **kwargs) -> FaceParser:
@@ -206,9 +245,8 @@ class FaceParser:
         if len(faces) > self.options.max_faces:
             notes.append(f"{len(faces)} faces found; parsed the {self.options.max_faces} largest")
             faces = faces[: self.options.max_faces]
-        probs, depth_map = self._parse_faces(work, faces, depth_map, render_depth)
-        probs = _group_probabilities(probs, self.model.space, out_space)
-        labels = probs.argmax(0).astype(np.uint8)
+        crops, depth_map = self._parse_faces(work, faces, depth_map, render_depth, out_space)
+        labels = _labels_from_crops(crops, work.shape[:2])
         if scale < 1:
             labels = cv2.resize(labels, (full_w, full_h), interpolation=cv2.INTER_NEAREST)
             notes.append(f"parsed at {work.shape[1]}×{work.shape[0]} (max_side)")
@@ -217,9 +255,10 @@ class FaceParser:
         return ParseResult(
             image=rgb,
             labels=labels,
-            probabilities=probs,
             faces=[f.scaled(1 / scale) for f in faces],
             space=out_space,
+            crops=crops,
+            work_shape=work.shape[:2],
             scale=scale,
             depth=depth_map,
             source=source,
@@ -260,21 +299,18 @@ class FaceParser:
         image: np.ndarray,
         faces: Sequence[Face],
         depth: np.ndarray | None,
-        render_depth: bool = False,
-    ) -> tuple[np.ndarray, np.ndarray | None]:
-        """(Class probabilities over the whole image, the depth used). Each pixel takes the face
-        whose parse is most sure it is not background; pixels no crop covers are background.
-        `render_depth`: depth is rendered per face on its aligned crop, the way the depth
-        parser's training crops were made (docs/guide/MODELS.md), so every face in a group photo
-        gets its own head fit and its own near-to-far range; the photo-level map is pasted back."""
+        render_depth: bool,
+        space: LabelSpace,
+    ) -> tuple[list[FaceCrop], np.ndarray | None]:
+        """(Each face's probabilities in `space` on its crop, the depth used). `render_depth`:
+        depth is rendered per face on its aligned crop, the way the depth parser's training
+        crops were made (docs/guide/MODELS.md), so every face in a group photo gets its own head
+        fit and near-to-far range; the photo-level map is pasted back."""
         h, w = image.shape[:2]
-        c = self.model.space.num_classes
-        probs = np.zeros((c, h, w), np.float32)
-        probs[0] = 1
         if render_depth:
             depth = np.zeros((h, w), np.uint8)
         if not faces:
-            return probs, depth
+            return [], depth
         size = self.model.size
         matrices = [crop_matrix(f, size, self.options.zoom) for f in faces]
         crops = np.stack([warp_to_crop(image, m, size) for m in matrices])
@@ -285,22 +321,43 @@ class FaceParser:
         elif depth is not None and self.model.uses_depth:
             depth_crops = np.stack([warp_to_crop(depth, m, size, nearest=True) for m in matrices])
         crop_probs = self.model.predict(crops, depth_crops if self.model.uses_depth else None)
-        best = np.zeros((h, w), np.float32)  # foreground probability of the face chosen so far
-        for p, m in zip(crop_probs, matrices, strict=True):
-            box = crop_box(m, size, (h, w))
-            x0, y0, x1, y1 = box
-            if x1 <= x0 or y1 <= y0:
-                continue
-            region, inside = paste_back(p, m, box)
-            fg = np.where(inside, 1 - region[0], 0)
-            take = fg > best[y0:y1, x0:x1]
-            probs[:, y0:y1, x0:x1] = np.where(take, region, probs[:, y0:y1, x0:x1])
-            best[y0:y1, x0:x1] = np.where(take, fg, best[y0:y1, x0:x1])
-        return probs, depth
+        return [
+            FaceCrop(_group_probabilities(p, self.model.space, space), m)
+            for p, m in zip(crop_probs, matrices, strict=True)
+        ], depth
 
     def close(self) -> None:
         if self.detector is not None:
             self.detector.close()
+
+
+def _paste_crop(crop: FaceCrop, shape: tuple[int, int]):
+    """(box, C×h×w probabilities over the box, h×w foreground probability, 0 outside the
+    crop), or None when the crop misses the image."""
+    size = crop.probabilities.shape[-1]
+    box = crop_box(crop.matrix, size, shape)
+    x0, y0, x1, y1 = box
+    if x1 <= x0 or y1 <= y0:
+        return None
+    region, inside = paste_back(crop.probabilities, crop.matrix, box)
+    return box, region, np.where(inside, 1 - region[0], 0)
+
+
+def _labels_from_crops(crops: list[FaceCrop], shape: tuple[int, int]) -> np.ndarray:
+    """Labels over the working image, decided inside each face's box: the argmax of the face
+    surest a pixel is not background, as `ParseResult.probabilities` would give, without the
+    image-sized probability array."""
+    labels = np.zeros(shape, np.uint8)
+    best = np.zeros(shape, np.float32)
+    for crop in crops:
+        pasted = _paste_crop(crop, shape)
+        if pasted is None:
+            continue
+        (x0, y0, x1, y1), region, fg = pasted
+        take = fg > best[y0:y1, x0:x1]
+        labels[y0:y1, x0:x1][take] = region.argmax(0).astype(np.uint8)[take]
+        best[y0:y1, x0:x1][take] = fg[take]
+    return labels
 
 
 def _paste_depth(crops: np.ndarray, matrices: list[np.ndarray], canvas: np.ndarray) -> np.ndarray:
