@@ -174,3 +174,19 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path):
     write_png_atomic(target, np.zeros((2, 2), np.uint8))
     assert read_gray(target).shape == (2, 2)
     assert [p.name for p in target.parent.iterdir()] == ["x.png"]
+
+
+def test_png_encoding_keeps_every_pixel(tmp_path):
+    from faceparse.imageio import encode_png, write_png_atomic
+
+    rng = np.random.default_rng(1)
+    for array in (
+        rng.integers(0, 256, (7, 5, 3), dtype=np.uint8),
+        rng.integers(0, 256, (7, 5), dtype=np.uint8),
+        rng.integers(0, 256, (7, 5, 4), dtype=np.uint8),
+        rng.integers(0, 65536, (7, 5), dtype=np.uint16),
+    ):
+        write_png_atomic(tmp_path / "x.png", array)
+        np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "x.png")), array)
+    mask = np.eye(4, dtype=bool)
+    assert np.asarray(Image.open(io.BytesIO(encode_png(mask)))).max() == 255

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -260,9 +261,27 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         raise
 
 
+# zlib level 1: a 512² overlay encodes in a few ms instead of ~110 ms at Pillow's default level 6,
+# for files about a quarter larger. The pixels are the same at every level.
+PNG_COMPRESSION = 1
+
+
+def encode_png(array: np.ndarray) -> bytes:
+    """A uint8 (or uint16) grey, RGB or RGBA array as PNG file contents, with OpenCV's encoder."""
+    arr = np.ascontiguousarray(array)
+    if arr.dtype == bool:
+        arr = arr.astype(np.uint8) * 255
+    if arr.ndim == 3 and arr.shape[2] in (3, 4):
+        arr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR if arr.shape[2] == 3 else cv2.COLOR_RGBA2BGRA)
+    ok, buf = cv2.imencode(".png", arr, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
+    if not ok:
+        raise DataError("array", "format", f"cannot encode a {arr.shape} {arr.dtype} array as PNG")
+    return buf.tobytes()
+
+
 def write_png_atomic(path: str | os.PathLike, array: np.ndarray) -> Path:
     with atomic_open(path, "wb") as f:
-        Image.fromarray(np.ascontiguousarray(array)).save(f, format="PNG")
+        f.write(encode_png(array))
     return Path(path)
 
 

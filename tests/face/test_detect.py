@@ -27,3 +27,12 @@ def test_small_faces_are_found_by_tiles_and_flagged():
     assert 240 < (x0 + x1) / 2 < 290 and 110 < (y0 + y1) / 2 < 160  # her face in the thumbnail
     result = FaceParser(CentreDisc(), ParseOptions())(canvas)
     assert result.summary()["faces"][0]["small"] is True
+
+
+def test_the_tiled_pass_runs_only_where_it_can_find_a_face_worth_parsing():
+    from faceparse.face.detect import _tiles_can_find_more
+
+    assert not _tiles_can_find_more((512, 512))  # the first pass finds faces down to ~20 px
+    assert _tiles_can_find_more((480, 640))  # ~26 px: a 24-30 px face needs the tiles
+    assert _tiles_can_find_more((2048, 2048))
+    assert not _tiles_can_find_more((4, 10000))  # tiles would be empty

@@ -149,3 +149,26 @@ def test_video_frames_out_as_label_pngs(tmp_path):
     frames = sorted((tmp_path / "out" / "v.frames").iterdir())
     assert [f.name for f in frames] == ["000000.png", "000002.png"]  # every 2nd of 4 frames
     assert np.asarray(Image.open(frames[0]))[32, 32] == 6
+
+
+def test_workers_spread_the_inputs_and_give_the_same_outputs(tmp_path):
+    import functools
+
+    from faceparse.parsing import FaceParser, ParseOptions
+
+    photos = tmp_path / "in"
+    photos.mkdir()
+    for i, crop in enumerate((slice(0, 400), slice(60, 512), slice(30, 470))):
+        Image.fromarray(np.ascontiguousarray(data.astronaut()[crop, crop])).save(
+            photos / f"{i}.png"
+        )
+    (photos / "bad.png").write_bytes(b"nope")
+    make = functools.partial(FaceParser.load, "default", threads=1, options=ParseOptions())
+    one = run_parse_job(make(), [str(photos)], ParseJobOptions(tmp_path / "one"))
+    two = run_parse_job(make, [str(photos)], ParseJobOptions(tmp_path / "two"), workers=2)
+    assert [e["status"] for e in two["inputs"]] == [e["status"] for e in one["inputs"]]
+    assert two["counts"] == {"ok": 3, "failed": 1} and two["exit_code"] == 3
+    for i in range(3):
+        a = np.asarray(Image.open(tmp_path / "one" / f"{i}.labels.png"))
+        b = np.asarray(Image.open(tmp_path / "two" / f"{i}.labels.png"))
+        np.testing.assert_array_equal(a, b)

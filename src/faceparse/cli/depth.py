@@ -9,16 +9,14 @@ from rich.console import Console
 from rich.progress import track
 
 from ..datasets import DATASETS
-from ..depth import DepthConfig
-from ..depth.ict_import import import_ict
-from ..depth.mesh_files import HEAD_FILE
-from ..jobs.depth import make_depth, write_depth_montage
 
 depth_app = typer.Typer(help="Depth maps from 3D face/head reconstruction.", no_args_is_help=True)
 console = Console(stderr=True)
 
 
-def _config(backend, hair, normalization, mm_per_level, model_dir, hair_model) -> DepthConfig:
+def _config(backend, hair, normalization, mm_per_level, model_dir, hair_model):
+    from ..depth import DepthConfig  # numba compiles on import: only when depth is made
+
     if backend not in ("face", "head"):
         raise typer.BadParameter("--backend is face or head")
     if hair not in ("none", "predicted"):
@@ -53,6 +51,8 @@ def make(
     """Render a depth map per image; resumable, records every failure in manifest.jsonl."""
     cfg = _config(backend, hair, normalization, mm_per_level, model_dir, hair_model)
     opts = {"subsets": tuple(subsets.split(","))} if subsets else {}
+    from ..jobs.depth import make_depth
+
     counts = make_depth(
         dataset,
         root,
@@ -76,6 +76,8 @@ def show(
 ) -> None:
     """Write RGB | depth | overlay side by side for each photo."""
     cfg = _config(backend, hair, "minmax", 1.0, model_dir, None)
+    from ..jobs.depth import write_depth_montage
+
     skipped = write_depth_montage(images, out, cfg)
     for reason in skipped:
         console.print(f"[yellow]skipped[/] {reason}")
@@ -85,8 +87,10 @@ def show(
 @depth_app.command("import-ict")
 def import_ict_command(
     release: Path = typer.Argument(..., help="ICT-FaceKit checkout or its FaceXModel folder."),
-    out: Path = typer.Option(Path(HEAD_FILE), "--out", "-o", help="The .npz to write."),
+    out: Path = typer.Option(Path("ict_head_light.npz"), "--out", "-o", help="The .npz to write."),
 ) -> None:
     """Build the head-model file from the official ICT-FaceKit release (OBJ meshes + JSON)."""
+    from ..depth.ict_import import import_ict
+
     written = import_ict(release, out)
     console.print(f"wrote {written}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import typer
@@ -43,6 +44,11 @@ def parse_command(
         "decoding (memory per photo grows with its pixels).",
     ),
     overwrite: bool = typer.Option(False, help="Redo inputs already parsed in --out."),
+    backend: str = typer.Option("onnx", help="onnx (exported once, cached) or torch."),
+    threads: int = typer.Option(1, min=1, help="Threads per process."),
+    workers: int = typer.Option(
+        1, min=1, help="Processes the inputs are spread over, each with --threads threads."
+    ),
 ) -> None:
     """Detect every face, parse it and paste the labels back at full resolution. Writes per
     input <stem>.labels.png (class ids), <stem>.overlay.png and <stem>.json (faces, boxes,
@@ -52,10 +58,15 @@ def parse_command(
     Exit code: 0 when every input was parsed (with or without faces), 1 when none could be,
     3 when some failed (see report.json), 2 for a usage error."""
     from ..jobs.parse import ParseJobOptions, run_parse_job
+    from ..models.runtime import set_threads
     from ..parsing import FaceParser, ParseOptions
 
+    set_threads(threads)
     options = ParseOptions(detect=detect, max_side=max_side, max_pixels=max_pixels)
-    parser = FaceParser.load(model, depth_model, teacher, options=options, space=space)
+    make_parser = functools.partial(
+        FaceParser.load, model, depth_model, teacher, backend, threads, options=options, space=space
+    )
+    parser = make_parser() if workers == 1 else make_parser
     job = ParseJobOptions(out, masks, depth, frames, frame_step, overwrite)
     with Progress(console=console, transient=True) as bar:
         task = bar.add_task("parse", total=None)
@@ -63,7 +74,7 @@ def parse_command(
         def step(name: str) -> None:
             bar.update(task, advance=1, description=name)
 
-        report = run_parse_job(parser, inputs, job, progress=step)
+        report = run_parse_job(parser, inputs, job, progress=step, workers=workers)
     for entry in report["inputs"]:
         if entry["status"] in ("failed", "no_face"):
             console.print(

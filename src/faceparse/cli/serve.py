@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import typer
@@ -19,11 +21,30 @@ def serve_command(
     teacher: Path | None = typer.Option(
         None, help="Skin/clothes/hair ONNX for the 'landmarks' model's hair and outer skin."
     ),
+    backend: str = typer.Option("onnx", help="onnx (exported once, cached) or torch."),
+    threads: int = typer.Option(1, min=1, help="Threads per worker process."),
+    workers: int = typer.Option(
+        1, min=1, help="Worker processes, each with its own models and --threads threads."
+    ),
 ) -> None:
     """Serve POST /parse, the web page at /, GET /health and /openapi.json."""
     import uvicorn
 
-    from ..server.app import create_app, default_factories
+    from ..server.app import SERVER_ENV
 
-    app = create_app(default_factories(teacher), max_upload_mb, max_pixels)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    settings = {
+        "max_upload_mb": max_upload_mb,
+        "max_pixels": max_pixels,
+        "teacher": str(teacher) if teacher else None,
+        "backend": backend,
+        "threads": threads,
+    }
+    os.environ[SERVER_ENV] = json.dumps(settings)
+    uvicorn.run(
+        "faceparse.server.app:create_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+    )

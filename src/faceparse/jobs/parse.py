@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import glob
 import json
+import multiprocessing
 import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,27 +186,66 @@ def parse_video_file(
 
 
 def run_parse_job(
-    parser: FaceParser,
+    parser: FaceParser | Callable[[], FaceParser],
     inputs: list[str],
     options: ParseJobOptions,
     progress: Callable[[str], None] | None = None,
+    workers: int = 1,
 ) -> dict:
     """Parse everything; returns and writes out/report.json: counts and one entry per input.
 
-    Nothing an input does stops the batch: each failure, expected or not, becomes a `failed`
-    entry with its reason, and report.json is written even if the job is interrupted."""
+    `parser` is a FaceParser, or a picklable function that makes one: with `workers` > 1 each
+    worker process makes its own and the inputs are spread over them (in order). Nothing an
+    input does stops the batch: each failure, expected or not, becomes a `failed` entry with its
+    reason, and report.json is written even if the job is interrupted."""
     paths, entries = collect_inputs(inputs)
     stems = output_stems(paths)
-    single = len(paths) == 1
+    tasks = [(path, stems[path], options, len(paths) == 1) for path in paths]
     try:
-        for path in paths:
-            if progress is not None:
-                progress(path.name)
-            entries.append(parse_input(parser, path, stems[path], options, single))
+        if workers > 1 and len(tasks) > 1:
+            if isinstance(parser, FaceParser):
+                raise ConfigError("workers > 1 need a function that makes the parser")
+            entries += _in_processes(parser, tasks, workers, progress)
+        else:
+            parser = parser if isinstance(parser, FaceParser) else parser()
+            for task in tasks:
+                if progress is not None:
+                    progress(task[0].name)
+                entries.append(parse_input(parser, *task))
     finally:
         report = job_report(entries)
         write_text_atomic(options.out / "report.json", json.dumps(report, indent=2))
     return report
+
+
+_worker_parser: FaceParser | None = None
+
+
+def _start_worker(make_parser: Callable[[], FaceParser]) -> None:
+    global _worker_parser
+    _worker_parser = make_parser()
+
+
+def _parse_in_worker(task: tuple) -> dict:
+    return parse_input(_worker_parser, *task)
+
+
+def _in_processes(make_parser, tasks: list[tuple], workers: int, progress) -> list[dict]:
+    """Entries of `tasks` parsed by `workers` fresh (spawned) processes, in input order. A
+    worker that dies (killed, out of memory) fails the inputs not yet done; a rerun resumes."""
+    entries: list[dict] = []
+    context = multiprocessing.get_context("spawn")  # forking a process with live threads hangs
+    with ProcessPoolExecutor(workers, context, _start_worker, (make_parser,)) as pool:
+        try:
+            for entry in pool.map(_parse_in_worker, tasks):
+                if progress is not None:
+                    progress(Path(entry["input"]).name)
+                entries.append(entry)
+        except BrokenProcessPool:
+            for path, *_ in tasks[len(entries) :]:
+                reason = "a worker process died before this input was done; rerun to resume"
+                entries.append({"input": str(path), "status": "failed", "reason": reason})
+    return entries
 
 
 def parse_input(

@@ -12,7 +12,8 @@ each has a lock: requests run in FastAPI's thread pool and never share a parser 
 from __future__ import annotations
 
 import base64
-import io
+import json
+import os
 import threading
 from collections.abc import Callable
 from importlib import resources
@@ -22,10 +23,9 @@ from typing import Annotated, Any
 import numpy as np
 from fastapi import FastAPI, File, Form, HTTPException, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse
-from PIL import Image
 
 from ..errors import DataError, FaceparseError
-from ..imageio import DEFAULT_MAX_PIXELS, decode_rgb
+from ..imageio import DEFAULT_MAX_PIXELS, decode_rgb, encode_png
 from ..visualize import depth_to_rgb
 
 SPACES = ("lapa", "helen", "fasseg")
@@ -33,17 +33,37 @@ OUTPUTS = ("labels", "overlay", "depth")
 
 
 def _png_base64(array: np.ndarray) -> str:
-    buf = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(array)).save(buf, format="PNG")
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+    return base64.b64encode(encode_png(array)).decode("ascii")
 
 
-def default_factories(teacher: str | Path | None = None) -> dict[str, Callable[[], Any]]:
+def default_factories(
+    teacher: str | Path | None = None, backend: str = "onnx", threads: int | None = None
+) -> dict[str, Callable[[], Any]]:
     from ..parsing import MODEL_NAMES, FaceParser
 
-    return {
-        name: (lambda name=name: FaceParser.load(name, teacher=teacher)) for name in MODEL_NAMES
-    }
+    def factory(name: str) -> Callable[[], Any]:
+        return lambda: FaceParser.load(name, teacher=teacher, backend=backend, threads=threads)
+
+    return {name: factory(name) for name in MODEL_NAMES}
+
+
+SERVER_ENV = "FACEPARSE_SERVER"  # JSON of create_app_from_env's settings, for worker processes
+
+
+def create_app_from_env() -> FastAPI:
+    """The app as `faceparse serve` configured it, rebuilt in each uvicorn worker process
+    (uvicorn starts workers from an import string, so the settings travel in the environment)."""
+    from ..models.runtime import set_threads
+
+    settings = json.loads(os.environ.get(SERVER_ENV, "{}"))
+    threads = settings.get("threads", 1)
+    set_threads(threads)
+    factories = default_factories(settings.get("teacher"), settings.get("backend", "onnx"), threads)
+    return create_app(
+        factories,
+        settings.get("max_upload_mb", 20.0),
+        settings.get("max_pixels", DEFAULT_MAX_PIXELS),
+    )
 
 
 class ParserPool:
