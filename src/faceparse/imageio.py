@@ -261,8 +261,9 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         raise
 
 
-# zlib level 1: a 512² overlay encodes in a few ms instead of ~110 ms at Pillow's default level 6,
-# for files about a quarter larger. The pixels are the same at every level.
+# zlib level 1 with run-length matching: a 512² overlay encodes in ~13 ms instead of ~110 ms at
+# Pillow's default level 6, for files about a quarter larger; label maps come out smaller than
+# either. The pixels are the same at every setting.
 PNG_COMPRESSION = 1
 
 
@@ -273,7 +274,9 @@ def encode_png(array: np.ndarray) -> bytes:
         arr = arr.astype(np.uint8) * 255
     if arr.ndim == 3 and arr.shape[2] in (3, 4):
         arr = cv2.cvtColor(arr, cv2.COLOR_RGB2BGR if arr.shape[2] == 3 else cv2.COLOR_RGBA2BGRA)
-    ok, buf = cv2.imencode(".png", arr, [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
+    params = [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION]
+    params += [cv2.IMWRITE_PNG_STRATEGY, cv2.IMWRITE_PNG_STRATEGY_RLE]
+    ok, buf = cv2.imencode(".png", arr, params)
     if not ok:
         raise DataError("array", "format", f"cannot encode a {arr.shape} {arr.dtype} array as PNG")
     return buf.tobytes()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faceparse.jobs.speed import bench, cpu_line, machine_line, speed_table
+from faceparse.jobs.speed import bench, cpu_line, fastest_backends, machine_line, speed_table
 
 
 def test_bench_times_each_network_and_backend_and_tables_them():
@@ -12,6 +12,8 @@ def test_bench_times_each_network_and_backend_and_tables_them():
     assert all(r.batch == 1 and r.ms_per_image > 0 for r in rows)
     table = speed_table(rows)
     assert table.count("| student |") == len(backends)
+    winner = min(rows, key=lambda r: r.ms_per_image).backend
+    assert f"- student, batch 1: **{winner}**" in fastest_backends(rows)
 
 
 def test_the_machine_line_names_the_cpu_and_its_vector_flags():

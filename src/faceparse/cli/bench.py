@@ -20,10 +20,10 @@ def bench_command(
 ) -> None:
     """ms/image and images/s at batch 1 and 8 for each network × backend."""
     from ..jobs.reports import write_section
-    from ..jobs.speed import bench, machine_line, speed_table
+    from ..jobs.speed import bench, fastest_backends, machine_line, speed_table
 
     rows = bench([n.strip() for n in networks.split(",") if n.strip()], size, repeats=repeats)
-    table = speed_table(rows)
+    table = f"{speed_table(rows)}\n\n{fastest_backends(rows)}"
     print(table)
     if out is not None:
         stamp = (

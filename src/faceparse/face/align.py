@@ -54,21 +54,21 @@ def crop_box(matrix: np.ndarray, size: int, shape: tuple[int, int]) -> tuple[int
 
 
 def paste_back(
-    probs: np.ndarray, matrix: np.ndarray, box: tuple[int, int, int, int]
+    values: np.ndarray, matrix: np.ndarray, box: tuple[int, int, int, int], nearest: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Class probabilities (C×S×S) of a crop -> (C×h×w probabilities, h×w coverage mask) over
-    the image region `box` (x0, y0, x1, y1). Bilinear: labels from the argmax stay smooth when
-    the crop is enlarged."""
+    """Per-class values (C×S×S) of a crop -> (C×h×w values, h×w coverage mask) over the image
+    region `box` (x0, y0, x1, y1). Bilinear for probabilities (labels from their argmax stay
+    smooth when the crop is enlarged); `nearest` for label ids."""
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     to_box = matrix.copy()
     to_box[:, 2] += matrix[:, :2] @ np.array([x0, y0], np.float64)  # box pixel -> crop pixel
-    size = probs.shape[-1]
-    out = np.empty((probs.shape[0], h, w), np.float32)
-    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    size = values.shape[-1]
+    out = np.empty((values.shape[0], h, w), values.dtype)
+    flags = (cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR) | cv2.WARP_INVERSE_MAP
     # OpenCV warps at most 4 channels at a time.
-    for c in range(0, probs.shape[0], 4):
-        chunk = np.ascontiguousarray(probs[c : c + 4].transpose(1, 2, 0))
+    for c in range(0, values.shape[0], 4):
+        chunk = np.ascontiguousarray(values[c : c + 4].transpose(1, 2, 0))
         warped = cv2.warpAffine(chunk, to_box, (w, h), flags=flags)
         out[c : c + 4] = warped.reshape(h, w, -1).transpose(2, 0, 1)
     inside = cv2.warpAffine(np.ones((size, size), np.uint8), to_box, (w, h), flags=flags) > 0

@@ -95,7 +95,8 @@ def make_depth(
     config = config or DepthConfig()
     root, out = Path(root), Path(out)
     splits = list(splits) if splits else list(DATASETS[dataset].check_splits(root))
-    DepthRenderer(config).close()  # fail on missing/malformed model files before any work
+    # Fails on missing or malformed model files before any work; a single worker then uses it.
+    renderer = DepthRenderer(config)
     out.mkdir(parents=True, exist_ok=True)
     previous_config = out / "config.json"
     cfg_json = json.dumps(asdict(config), indent=2, sort_keys=True)
@@ -111,7 +112,7 @@ def make_depth(
     # Resume: finished images and images without a face are not redone; errors are retried.
     todo = [t for t in tasks if not _finished(done.get((t.split, t.name)), Path(t.out))]
     with open(out / MANIFEST, "a", encoding="utf-8") as manifest:
-        for entry in progress(_execute(todo, config, workers), len(todo)):
+        for entry in progress(_execute(todo, config, workers, renderer), len(todo)):
             manifest.write(json.dumps(entry) + "\n")
             manifest.flush()
             done[(entry["split"], entry["name"])] = entry
@@ -136,11 +137,15 @@ def _finished(entry: dict | None, out: Path) -> bool:
     return entry["status"] == "no_face" or (entry["status"] == "ok" and out.is_file())
 
 
-def _execute(tasks: list[Task], config: DepthConfig, workers: int) -> Iterator[dict]:
+def _execute(
+    tasks: list[Task], config: DepthConfig, workers: int, renderer: DepthRenderer
+) -> Iterator[dict]:
+    global _renderer
     if workers <= 1:
-        _init_worker(config)
+        _renderer = renderer
         yield from map(_run, tasks)
         return
+    renderer.close()
     # One BLAS/OpenMP thread per worker: the fits are many tiny solves, which threads slow down.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
         os.environ[var] = "1"

@@ -131,6 +131,21 @@ def speed_table(rows: list[Timing]) -> str:
     return "\n".join(lines)
 
 
+def fastest_backends(rows: list[Timing]) -> str:
+    """Which backend wins for each network and batch on this machine, and by how much over
+    torch fp32: the advice changes with the CPU (AVX2 only, or AVX-512 with AMX bf16/int8)."""
+    lines = []
+    for network, batch in dict.fromkeys((r.network, r.batch) for r in rows):
+        cell = [r for r in rows if (r.network, r.batch) == (network, batch)]
+        best = min(cell, key=lambda r: r.ms_per_image)
+        base = next((r for r in cell if r.backend == "torch fp32"), best)
+        lines.append(
+            f"- {network}, batch {batch}: **{best.backend}** "
+            f"({base.ms_per_image / best.ms_per_image:.1f}× torch fp32)"
+        )
+    return "Fastest here:\n\n" + "\n".join(lines)
+
+
 def cpu_line() -> str:
     """The CPU model and the vector flags that decide which backend wins on it."""
     import platform

@@ -46,9 +46,11 @@ def cache_dir() -> Path:
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    """Over axis 1, in float32."""
-    e = np.exp(logits - logits.max(1, keepdims=True))
-    return e / e.sum(1, keepdims=True)
+    """Over axis 1, in float32, in one buffer."""
+    e = logits - logits.max(1, keepdims=True)
+    np.exp(e, out=e)
+    e /= e.sum(1, keepdims=True)
+    return e
 
 
 def cached_onnx(net: nn.Module, card: ParserCard, source: Path) -> Path:

