@@ -43,3 +43,38 @@ def test_both_backends_label_a_real_photo_alike():
     onnx = FaceParser.load("default", backend="onnx", threads=1)(photo).labels
     torch_ = FaceParser.load("default", backend="torch")(photo).labels
     assert (onnx == torch_).mean() > 0.9999 and (onnx == 6).sum() > 500  # a real nose
+
+
+def test_the_torch_runner_sends_inputs_where_the_model_is():
+    import torch
+    from on_meta import OnMeta
+
+    from faceparse.models.files import ParserCard
+
+    card = ParserCard("student", "rgb", "lapa", 8)
+    net = OnMeta(11)
+    net.weight = torch.nn.Parameter(torch.zeros(1))  # starts on the CPU
+    run = parser_runner(net, card, shipped("rgb_lapa.safetensors"), "torch", device="cpu")
+    net.to("meta")  # moved after the runner was made: inputs must follow the model
+    probs = run(np.zeros((2, 3, 8, 8), np.float32))
+    assert probs.shape == (2, 11, 8, 8) and net.calls == 1
+    assert probs[0, :, 0, 0] == pytest.approx(np.full(11, 1 / 11))
+
+
+def test_devices_resolve_or_say_what_is_wrong():
+    import torch
+
+    from faceparse.errors import ConfigError
+    from faceparse.models.runtime import resolve_backend, resolve_device
+
+    assert resolve_device("cpu") == torch.device("cpu")
+    assert resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    with pytest.raises(ConfigError, match="device is auto, cpu or cuda"):
+        resolve_device("tpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="no CUDA device"):
+            resolve_device("cuda:1")
+    assert resolve_backend("auto", torch.device("cpu")) == "onnx"
+    assert resolve_backend("auto", torch.device("meta")) == "torch"
+    with pytest.raises(ConfigError, match="runs on the CPU"):
+        resolve_backend("onnx", torch.device("meta"))

@@ -40,3 +40,12 @@ def test_eval_numbers_match_the_metrics_module():
     assert scores.per_class_f1 == pytest.approx(expected.per_class_f1, nan_ok=True)
     wrong = sum(int((p != s.label).sum()) for p, s in zip(preds, samples, strict=True))
     assert scores.pixel_accuracy == pytest.approx(1 - wrong / (3 * 64 * 64))
+
+
+def test_evaluate_sends_inputs_where_the_model_is():
+    from on_meta import OnMeta
+
+    faces = synthetic_dataset(2, seed=3, size=64, space="lapa")
+    model = OnMeta(11)
+    scores, _ = evaluate(faces, "rgb", 64, model)
+    assert model.calls == 2 and scores.num_images == 2

@@ -17,12 +17,14 @@ def bench_command(
     size: int = typer.Option(256, help="Input side."),
     repeats: int = typer.Option(10, help="Timed runs per cell (the median is reported)."),
     out: Path = typer.Option(None, "--out", "-o", help="Markdown file to (re)write."),
+    device: str = typer.Option("cpu", help="Where the torch rows run: cpu or cuda[:N]."),
 ) -> None:
     """ms/image and images/s at batch 1 and 8 for each network × backend."""
     from ..jobs.reports import write_section
     from ..jobs.speed import bench, fastest_backends, machine_line, speed_table
 
-    rows = bench([n.strip() for n in networks.split(",") if n.strip()], size, repeats=repeats)
+    names = [n.strip() for n in networks.split(",") if n.strip()]
+    rows = bench(names, size, repeats=repeats, device=device)
     table = f"{speed_table(rows)}\n\n{fastest_backends(rows)}"
     print(table)
     if out is not None:

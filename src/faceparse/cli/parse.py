@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from ..imageio import DEFAULT_MAX_PIXELS
+from .options import DEVICE_HELP
 
 console = Console(stderr=True)
 
@@ -44,7 +45,11 @@ def parse_command(
         "decoding (memory per photo grows with its pixels).",
     ),
     overwrite: bool = typer.Option(False, help="Redo inputs already parsed in --out."),
-    backend: str = typer.Option("onnx", help="onnx (exported once, cached) or torch."),
+    backend: str = typer.Option(
+        "auto",
+        help="onnx (CPU; exported once, cached), torch, or auto: onnx on the CPU, torch on a GPU.",
+    ),
+    device: str = typer.Option("auto", help=DEVICE_HELP),
     threads: int = typer.Option(1, min=1, help="Threads per process."),
     workers: int = typer.Option(
         1, min=1, help="Processes the inputs are spread over, each with --threads threads."
@@ -64,7 +69,15 @@ def parse_command(
     set_threads(threads)
     options = ParseOptions(detect=detect, max_side=max_side, max_pixels=max_pixels)
     make_parser = functools.partial(
-        FaceParser.load, model, depth_model, teacher, backend, threads, options=options, space=space
+        FaceParser.load,
+        model,
+        depth_model,
+        teacher,
+        backend,
+        threads,
+        device,
+        options=options,
+        space=space,
     )
     parser = make_parser() if workers == 1 else make_parser
     job = ParseJobOptions(out, masks, depth, frames, frame_step, overwrite)

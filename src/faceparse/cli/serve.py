@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from ..imageio import DEFAULT_MAX_PIXELS
+from .options import DEVICE_HELP
 
 
 def serve_command(
@@ -21,7 +22,11 @@ def serve_command(
     teacher: Path | None = typer.Option(
         None, help="Skin/clothes/hair ONNX for the 'landmarks' model's hair and outer skin."
     ),
-    backend: str = typer.Option("onnx", help="onnx (exported once, cached) or torch."),
+    backend: str = typer.Option(
+        "auto",
+        help="onnx (CPU; exported once, cached), torch, or auto: onnx on the CPU, torch on a GPU.",
+    ),
+    device: str = typer.Option("auto", help=DEVICE_HELP),
     threads: int = typer.Option(1, min=1, help="Threads per worker process."),
     workers: int = typer.Option(
         1, min=1, help="Worker processes, each with its own models and --threads threads."
@@ -38,6 +43,7 @@ def serve_command(
         "teacher": str(teacher) if teacher else None,
         "backend": backend,
         "threads": threads,
+        "device": device,
     }
     os.environ[SERVER_ENV] = json.dumps(settings)
     uvicorn.run(

@@ -10,6 +10,7 @@ from rich.progress import track
 
 from ..training.config import load_config
 from .data import DATASET_HELP, SUBSETS_HELP, _options
+from .options import DEVICE_HELP
 
 console = Console(stderr=True)
 
@@ -20,12 +21,15 @@ def train_command(
         None, "--set", help="Override a config value, e.g. --set optim.steps=500 (repeatable)."
     ),
     resume: bool = typer.Option(False, help="Continue from OUT/last.pt exactly where it stopped."),
+    device: str = typer.Option(
+        None, help="auto, cpu or cuda[:N]; overrides the config's device (default auto)."
+    ),
 ) -> None:
     """Train parsers (modes rgb, depth, mutual, mutual-translate). Under `torchrun`, one process
     per GPU (or CPU process with gloo)."""
     from ..training.trainer import Trainer  # torch start-up only when training
 
-    cfg = load_config(config, set_)
+    cfg = load_config(config, [*(set_ or []), *([f"device={device}"] if device else [])])
     trainer = Trainer(cfg, resume=resume)
     summary = trainer.fit(
         progress=lambda it, n: track(it, total=n, description=f"train {cfg.mode}", console=console)
@@ -46,6 +50,7 @@ def eval_command(
     depth: Path = typer.Option(None, help="Depth folder (needed for depth; translated: errors)."),
     subsets: str = typer.Option(None, help=SUBSETS_HELP),
     out: Path = typer.Option(None, "--out", "-o", help="Folder for scores.md and scores.json."),
+    device: str = typer.Option("auto", help=DEVICE_HELP),
 ) -> None:
     """Score a checkpoint's parser on a split: per-class F1, mean F1, mIoU, accuracy,
     fragmentation; for `translated` also the translator's depth L1/RMSE on the foreground."""
@@ -60,6 +65,7 @@ def eval_command(
         depth,
         out,
         progress=lambda it: track(it, description="reading", console=console),
+        device=device,
         **_options(dataset, subsets, None),
     )
     print(report)

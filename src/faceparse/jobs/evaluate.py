@@ -11,6 +11,7 @@ from ..datasets import open_dataset
 from ..errors import ConfigError
 from ..imageio import write_text_atomic
 from ..models.files import checkpoint_networks
+from ..models.runtime import resolve_device
 from ..training.evaluate import MODALITIES, evaluate
 
 
@@ -23,6 +24,7 @@ def evaluate_checkpoint(
     depth: str | Path | None = None,
     out: Path | None = None,
     progress: Callable[[Iterable], Iterable] | None = None,
+    device: str = "auto",
     **options,
 ) -> tuple[str, dict]:
     """(markdown report, scores as a dict); with `out`, also out/scores.md and scores.json.
@@ -30,7 +32,9 @@ def evaluate_checkpoint(
     if modality not in MODALITIES:
         raise ConfigError(f"--modality is one of {', '.join(MODALITIES)}, got {modality!r}")
     found = checkpoint_networks(checkpoint)
-    parser = found.network("rgb" if modality == "rgb" else "depth")
+    target = resolve_device(device)
+    parser = found.network("rgb" if modality == "rgb" else "depth").to(target)
+    translator = found.networks.get("translator")
     ds = open_dataset(dataset, root, split, depth=depth, **options)
     if ds.space.name != found.space:
         raise ConfigError(
@@ -39,7 +43,7 @@ def evaluate_checkpoint(
     indices = range(len(ds)) if progress is None else progress(range(len(ds)))
     samples = [ds[i] for i in indices]
     scores, errors = evaluate(
-        samples, modality, found.size, parser, found.networks.get("translator")
+        samples, modality, found.size, parser, None if translator is None else translator.to(target)
     )
     report = scores.to_markdown()
     record = scores.to_dict()

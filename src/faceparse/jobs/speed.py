@@ -21,6 +21,7 @@ import torch
 
 from ..models import UNetTranslator, build_parser
 from ..models.onnx import export_onnx, onnx_session, quantize_int8
+from ..models.runtime import resolve_device
 
 BACKENDS = ("torch fp32", "torch bf16+channels_last", "onnxruntime fp32", "onnxruntime int8")
 
@@ -62,8 +63,12 @@ def bench(
     repeats: int = 10,
     warmup: int = 2,
     backends: tuple[str, ...] = BACKENDS,
+    device: str = "cpu",
 ) -> list[Timing]:
+    """The torch rows run on `device` (a GPU is synchronised after each pass, so the time is
+    the GPU's); the onnxruntime rows on the CPU."""
     threads = torch.get_num_threads()
+    target = resolve_device(device)
     rows = []
     for name in networks:
         model, channels = build_network(name), 3
@@ -85,27 +90,30 @@ def bench(
             for batch in batches:
                 x = torch.randn(batch, channels, size, size)
                 for backend in backends:
-                    run = _runner(backend, model, x, sessions)
+                    run = _runner(backend, model, x, sessions, target)
                     seconds = _median_seconds(run, repeats, warmup)
                     rows.append(Timing(name, backend, batch, 1000.0 * seconds / batch))
     return rows
 
 
-def _runner(backend: str, model, x: torch.Tensor, sessions) -> Callable[[], object]:
-    if backend == "torch fp32":
+def _runner(
+    backend: str, model, x: torch.Tensor, sessions, device: torch.device
+) -> Callable[[], object]:
+    if backend.startswith("torch"):
+        bf16 = backend == "torch bf16+channels_last"
+        fast = model.to(device)
+        xd = x.to(device)
+        if bf16:
+            fast = fast.to(memory_format=torch.channels_last)
+            xd = xd.contiguous(memory_format=torch.channels_last)
+        autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16)
 
         def run():
-            with torch.inference_mode():
-                return model(x)
-
-        return run
-    if backend == "torch bf16+channels_last":
-        fast = model.to(memory_format=torch.channels_last)
-        xc = x.contiguous(memory_format=torch.channels_last)
-
-        def run():
-            with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
-                return fast(xc)
+            with torch.inference_mode(), autocast:
+                out = fast(xd)
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            return out
 
         return run
     session = sessions[backend]

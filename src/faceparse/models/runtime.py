@@ -19,11 +19,42 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import UnknownNameError
+from ..errors import ConfigError, UnknownNameError
 from .files import ParserCard
 from .onnx import OPSET, export_onnx, onnx_session
 
-BACKENDS = ("onnx", "torch")
+BACKENDS = ("auto", "onnx", "torch")
+
+
+def resolve_device(spec: str | torch.device = "auto") -> torch.device:
+    """ "auto" (the GPU when there is one), "cpu", "cuda" or "cuda:N" -> a torch device."""
+    if str(spec) == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        device = torch.device(spec)
+    except RuntimeError:
+        raise ConfigError(f"device is auto, cpu or cuda[:N], got {spec!r}") from None
+    if device.type not in ("cpu", "cuda"):
+        raise ConfigError(f"device is auto, cpu or cuda[:N], got {spec!r}")
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {spec!r}: no CUDA device on this machine")
+    return device
+
+
+def model_device(model: nn.Module) -> torch.device:
+    """Where a network's weights are (the CPU for one without any); inputs go there."""
+    return next((p.device for p in model.parameters()), torch.device("cpu"))
+
+
+def resolve_backend(backend: str, device: torch.device) -> str:
+    """ "auto": onnxruntime (CPU build) on the CPU, torch on a GPU."""
+    if backend == "auto":
+        return "onnx" if device.type == "cpu" else "torch"
+    if backend == "onnx" and device.type != "cpu":
+        raise ConfigError("the onnx backend runs on the CPU; use --backend torch on a GPU")
+    return backend
+
+
 Runner = Callable[[np.ndarray], np.ndarray]  # N×C×S×S float32 inputs -> N×K×S×S probabilities
 
 
@@ -70,19 +101,24 @@ def parser_runner(
     net: nn.Module,
     card: ParserCard,
     source: Path,
-    backend: str = "onnx",
+    backend: str = "auto",
     threads: int | None = None,
+    device: str | torch.device = "cpu",
 ) -> Runner:
-    """A function from a normalised input batch to class probabilities."""
+    """A function from a normalised input batch to class probabilities (numpy, on the CPU);
+    torch runs it on `device`."""
+    if backend not in BACKENDS:
+        raise UnknownNameError("backend", backend, BACKENDS)
+    device = resolve_device(device)
+    backend = resolve_backend(backend, device)
     if backend == "onnx":
         session = onnx_session(cached_onnx(net, card, source), threads)
         return lambda x: softmax(session.run(None, {"input": x})[0])
-    if backend == "torch":
-        net = net.eval()
+    net = net.eval().to(device)
 
-        def run(x: np.ndarray) -> np.ndarray:
-            with torch.inference_mode():
-                return net(torch.from_numpy(x)).softmax(1).numpy()
+    def run(x: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            inputs = torch.from_numpy(x).to(model_device(net))
+            return net(inputs).softmax(1).float().cpu().numpy()
 
-        return run
-    raise UnknownNameError("backend", backend, BACKENDS)
+    return run

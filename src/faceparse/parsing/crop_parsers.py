@@ -32,11 +32,15 @@ class LoadedParser:
 
 
 def load_parser_runner(
-    path: str | Path, modality: str, backend: str = "onnx", threads: int | None = None
+    path: str | Path,
+    modality: str,
+    backend: str = "auto",
+    threads: int | None = None,
+    device: str = "auto",
 ) -> LoadedParser:
-    """A parser file (.safetensors) or checkpoint (.pt) on the chosen backend."""
+    """A parser file (.safetensors) or checkpoint (.pt) on the chosen backend and device."""
     net, card = load_parser_file(path, modality)
-    return LoadedParser(card, parser_runner(net, card, Path(path), backend, threads))
+    return LoadedParser(card, parser_runner(net, card, Path(path), backend, threads, device))
 
 
 class NetworkCropModel:

@@ -164,16 +164,19 @@ class FaceParser:
         model: str | Path = "default",
         depth_model: str | Path | None = None,
         teacher: str | Path | None = None,
-        backend: str = "onnx",
+        backend: str = "auto",
         threads: int | None = None,
+        device: str = "auto",
         **kwargs,
     ) -> FaceParser:
         """The one place model names resolve: "default" (the shipped RGB and depth parsers,
         docs/guide/MODELS.md), "landmarks" (face-mesh geometry, no training; `teacher`, a
         skin/clothes/hair ONNX, adds hair and outer skin), or a parser file (.safetensors) or
         training checkpoint (.pt). `depth_model` replaces the depth parser, which is loaded only
-        when depth first comes with a photo. `backend`: onnx (exported once, cached) or torch;
-        `threads`: onnxruntime threads (None: its default). `kwargs` go to FaceParser."""
+        when depth first comes with a photo. `device`: auto (a GPU when there is one), cpu or
+        cuda[:N]; `backend`: onnx (CPU; exported once, cached), torch, or auto (onnx on the
+        CPU, torch on a GPU); `threads`: onnxruntime threads (None: its default). `kwargs` go
+        to FaceParser."""
         if str(model) == "landmarks":
             from .crop_parsers import LandmarkCropModel
 
@@ -184,7 +187,7 @@ class FaceParser:
         elif not Path(model).suffix:
             known = (*MODEL_NAMES, "a .safetensors or .pt file")
             raise UnknownNameError("model", str(model), known)
-        return cls.from_files(model, depth_model, backend, threads, **kwargs)
+        return cls.from_files(model, depth_model, backend, threads, device, **kwargs)
 
     @classmethod
     def default(cls, **kwargs) -> FaceParser:
@@ -196,16 +199,20 @@ class FaceParser:
         cls,
         rgb: str | Path,
         depth: str | Path | None = None,
-        backend: str = "onnx",
+        backend: str = "auto",
         threads: int | None = None,
+        device: str = "auto",
         **kwargs,
     ) -> FaceParser:
         """Parsers from safetensors files (faceparse's format) or training checkpoints (.pt)."""
         from .crop_parsers import NetworkCropModel, load_parser_runner
 
+        def load_depth():
+            return load_parser_runner(depth, "depth", backend, threads, device)
+
         model = NetworkCropModel(
-            load_parser_runner(rgb, "rgb", backend, threads),
-            None if depth is None else lambda: load_parser_runner(depth, "depth", backend, threads),
+            load_parser_runner(rgb, "rgb", backend, threads, device),
+            None if depth is None else load_depth,
         )
         return cls(model, **kwargs)
 

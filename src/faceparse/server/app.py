@@ -37,12 +37,17 @@ def _png_base64(array: np.ndarray) -> str:
 
 
 def default_factories(
-    teacher: str | Path | None = None, backend: str = "onnx", threads: int | None = None
+    teacher: str | Path | None = None,
+    backend: str = "auto",
+    threads: int | None = None,
+    device: str = "auto",
 ) -> dict[str, Callable[[], Any]]:
     from ..parsing import MODEL_NAMES, FaceParser
 
     def factory(name: str) -> Callable[[], Any]:
-        return lambda: FaceParser.load(name, teacher=teacher, backend=backend, threads=threads)
+        return lambda: FaceParser.load(
+            name, teacher=teacher, backend=backend, threads=threads, device=device
+        )
 
     return {name: factory(name) for name in MODEL_NAMES}
 
@@ -58,7 +63,12 @@ def create_app_from_env() -> FastAPI:
     settings = json.loads(os.environ.get(SERVER_ENV, "{}"))
     threads = settings.get("threads", 1)
     set_threads(threads)
-    factories = default_factories(settings.get("teacher"), settings.get("backend", "onnx"), threads)
+    factories = default_factories(
+        settings.get("teacher"),
+        settings.get("backend", "auto"),
+        threads,
+        settings.get("device", "auto"),
+    )
     return create_app(
         factories,
         settings.get("max_upload_mb", 20.0),

@@ -16,6 +16,7 @@ from ..datasets import Sample
 from ..errors import ConfigError, UnknownNameError
 from ..metrics import ParsingEvaluator, ParsingScores
 from ..models.preprocess import depth_tensor, rgb_tensor
+from ..models.runtime import model_device
 
 MODALITIES = ("rgb", "depth", "translated")
 
@@ -52,16 +53,17 @@ def evaluate(
     size: int,
     parser: torch.nn.Module,
     translator: torch.nn.Module | None = None,
-    device: torch.device | str = "cpu",
     autocast=None,
 ) -> tuple[ParsingScores, DepthErrors | None]:
     """Scores of `parser` on `samples` seen as `modality` (translated = RGB → translator →
-    depth parser; its DepthErrors compare translated with real depth where the latter exists)."""
+    depth parser; its DepthErrors compare translated with real depth where the latter exists).
+    Inputs go where the parser's weights are."""
     if modality not in MODALITIES:
         raise UnknownNameError("modality", modality, MODALITIES)
     if modality == "translated" and translator is None:
         raise ConfigError("modality 'translated' needs a checkpoint with a translator")
     parser.eval()
+    device = model_device(parser)
     if translator is not None:
         translator.eval()
     evaluator = ParsingEvaluator(samples[0].space) if len(samples) else None

@@ -30,6 +30,7 @@ from ..losses import (
     parser_loss,
 )
 from ..models.files import load_parser, read_checkpoint
+from ..models.runtime import resolve_device
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .data import AugmentedFaces, StepBatches, UnlabelledPhotos, choose_depth_labelled
@@ -64,9 +65,12 @@ class Trainer:
     def __init__(self, config: TrainConfig, resume: bool = False, teacher: Teacher | None = None):
         self.config = config
         self.out = Path(config.out)
-        cuda = config.device == "cuda" or (config.device == "auto" and torch.cuda.is_available())
-        self.dist: DistInfo = init_distributed("cuda" if cuda else "cpu")
-        self.device = torch.device(f"cuda:{self.dist.local_rank}" if cuda else "cpu")
+        device = resolve_device(config.device)
+        cuda = device.type == "cuda"
+        self.dist: DistInfo = init_distributed(device.type)
+        if cuda and self.dist.enabled:  # one GPU per process under torchrun
+            device = torch.device(f"cuda:{self.dist.local_rank}")
+        self.device = device
         seed_everything(config.seed)
 
         self.train_source = open_training_source(config, config.data.train_split)
@@ -300,7 +304,6 @@ class Trainer:
                     modality,
                     self.config.data.size,
                     self.models[name],
-                    device=self.device,
                     autocast=self.autocast(),
                 )
                 scores[f"{name}_mean_f1"] = s.mean_f1
