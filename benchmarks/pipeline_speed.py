@@ -224,7 +224,8 @@ def main() -> None:
         f"Medians of {args.rounds} interleaved rounds (each contender, then the other, in every "
         "round; the reference forward is timed in each round). Photos: Celeb1k val, 512². "
         "Each contender runs with its own defaults: before, torch with its default threads; "
-        "now, onnxruntime with one thread. The busy process is a numpy matmul loop on all "
+        "now, onnxruntime with one thread for the networks and a second thread that writes one "
+        "photo's PNGs while the next is parsed. The busy process is a numpy matmul loop on all "
         "cores. Server rows: 40 requests after a warm-up, one run each.\n\n"
         f"{table}"
     )

@@ -92,6 +92,10 @@ class DataConfig:
     # pixels it covers are labelled background (they are not face).
     occlusion: float = 0.0
     num_workers: int = 0
+    # Where training crops are augmented: "loader" (per sample, OpenCV, in the loader workers;
+    # what the documented runs used) or "device" (per batch, tensors, on the training device:
+    # faceparse.training.augment; no occluders yet).
+    augment: str = "loader"
 
     def __post_init__(self) -> None:
         check_section(
@@ -103,6 +107,10 @@ class DataConfig:
             raise ConfigError("data.occlusion is a probability in [0, 1]")
         if not 0 < self.depth_label_fraction <= 1:
             raise ConfigError("data.depth_label_fraction must be in (0, 1]")
+        if self.augment not in ("loader", "device"):
+            raise ConfigError(f"data.augment is loader or device, got {self.augment!r}")
+        if self.augment == "device" and self.occlusion:
+            raise ConfigError("data.augment: device draws no occluders; use loader with occlusion")
 
 
 @dataclass
@@ -192,6 +200,8 @@ class TrainConfig:
             raise UnknownNameError("mode", self.mode, MODES)
         if self.precision not in ("auto", "fp32", "bf16"):
             raise ConfigError(f"precision is auto, fp32 or bf16, got {self.precision!r}")
+        if self.data.augment == "device" and "distill" in self.mode:
+            raise ConfigError(f"mode {self.mode} augments with data.augment: loader only")
         if self.device != "auto" and not self.device.startswith(("cpu", "cuda")):
             raise ConfigError(f"device is auto, cpu or cuda[:N], got {self.device!r}")
         if not isinstance(self.loss, dict) or not all(

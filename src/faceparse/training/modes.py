@@ -58,6 +58,9 @@ class Batch:
     visible: torch.Tensor | None = None  # N×K×S×S, True where a copy shows the face
     unlabelled: torch.Tensor | None = None  # M×3×S×S photos without labels
     skipped: list[str] = field(default_factory=list)  # damaged files passed over, per sample
+    # data.augment: device — rgb and depth arrive as uint8 and are augmented on the device.
+    augment: torch.Tensor | None = None  # N×9 parameters (faceparse.training.augment.PARAMS)
+    depth_labelled: torch.Tensor | None = None  # N booleans: does this image's depth teach?
 
     @classmethod
     def collate(cls, labelled: dict, unlabelled: dict | None = None) -> Batch:
@@ -71,6 +74,13 @@ class Batch:
             unlabelled=None if unlabelled is None else unlabelled["rgb"],
             skipped=skipped,
         )
+
+    def augmented(self, augment: Callable[..., dict]) -> Batch:
+        """The batch after device augmentation (a no-op for batches augmented by the loader)."""
+        if self.augment is None:
+            return self
+        out = augment(self.rgb, self.label, self.augment, self.depth, self.depth_labelled)
+        return dataclasses.replace(self, **out, augment=None, depth_labelled=None)
 
     def to(self, device: torch.device, channels_last: bool = False) -> Batch:
         def move(v):

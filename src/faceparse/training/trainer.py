@@ -31,6 +31,7 @@ from ..losses import (
 )
 from ..models.files import load_parser, read_checkpoint
 from ..models.runtime import resolve_device
+from .augment import DecodedFaces, DeviceAugment
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
 from .data import AugmentedFaces, StepBatches, UnlabelledPhotos, choose_depth_labelled
@@ -123,6 +124,7 @@ class Trainer:
             else None
         )
         self.loss = parser_loss(config.loss)
+        self.augment = DeviceAugment(self.space)
         self.step = 0
         self.best = {"score": None, "step": None}  # None until a validation has run
         self.skipped: set[str] = set()  # damaged training files already reported
@@ -241,7 +243,10 @@ class Trainer:
         b = Batch.collate(batch, unlabelled)
         self._record_skipped(b.skipped)
         s = Step(self, lr)
-        total = self.mode.losses(s, b.to(self.device, self.channels_last))
+        b = b.to(self.device).augmented(self.augment)
+        if self.channels_last:
+            b = b.to(self.device, channels_last=True)
+        total = self.mode.losses(s, b)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(total).backward()
         self.scaler.step(self.optimizer)
@@ -267,17 +272,26 @@ class Trainer:
     def loader(self, start: int, stop: int, source=None):
         """Batches for steps [start, stop) of the training set (or of another `source`)."""
         cfg = self.config
-        data = AugmentedFaces(
-            source or self.train_source,
-            cfg.data.size,
-            cfg.seed,
-            self.depth_labelled,
-            with_depth=self.mode.uses_depth,
-            occlusion=cfg.data.occlusion if source is None else 0.0,
-            occluded_copies=(
-                cfg.distill.copies if self.mode.occluded_copies and source is None else 0
-            ),
-        )
+        if cfg.data.augment == "device" and source is None:
+            data = DecodedFaces(
+                self.train_source,
+                cfg.data.size,
+                cfg.seed,
+                self.depth_labelled,
+                self.mode.uses_depth,
+            )
+        else:
+            data = AugmentedFaces(
+                source or self.train_source,
+                cfg.data.size,
+                cfg.seed,
+                self.depth_labelled,
+                with_depth=self.mode.uses_depth,
+                occlusion=cfg.data.occlusion if source is None else 0.0,
+                occluded_copies=(
+                    cfg.distill.copies if self.mode.occluded_copies and source is None else 0
+                ),
+            )
         sampler = StepBatches(
             len(data),
             cfg.optim.batch_size,
