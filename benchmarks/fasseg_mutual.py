@@ -55,6 +55,36 @@ ROWS = [
 DEFAULT_CONFIGS = ["rgb", "depth", "mutual", "mutual_correct", "mutual_translate", "scarce_depth"]
 
 
+def results_table(rows, results: dict, seeds: list[int], classes) -> str:
+    """The markdown table: a line per row, mean ± std over seeds."""
+    head = (
+        "| row | mean F1 | pixel accuracy | mean fragmentation | "
+        + " | ".join(f"F1 {c}" for c in classes)
+        + " | depth L1 / RMSE | train min |"
+    )
+    lines = [head, "|---" * (head.count("|") - 1) + "|"]
+    for label, name, model, modality in rows:
+        runs = [results[(name, s)][f"{model}/{modality}"] for s in seeds]
+        minutes = [results[(name, s)]["train_seconds"] / 60 for s in seeds]
+        per_class = [
+            mean_std([r["per_class_f1"][i + 1] for r in runs]) for i in range(len(classes))
+        ]
+        depth_err = (
+            f"{np.mean([r['depth_l1'] for r in runs]):.1f} / "
+            f"{np.mean([r['depth_rmse'] for r in runs]):.1f}"
+            if "depth_l1" in runs[0]
+            else ""
+        )
+        lines.append(
+            f"| {label} | {mean_std([r['mean_f1'] for r in runs])} "
+            f"| {mean_std([r['pixel_accuracy'] for r in runs], 2, 100)}% "
+            f"| {mean_std([r['mean_fragmentation'] for r in runs], 2)} | "
+            + " | ".join(per_class)
+            + f" | {depth_err} | {np.median(minutes):.1f} |"
+        )
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -77,33 +107,7 @@ def main() -> None:
             )
             print(f"done {name} seed {seed}", flush=True)
 
-    classes = test.space.classes[1:]
-    head = (
-        "| row | mean F1 | pixel accuracy | mean fragmentation | "
-        + " | ".join(f"F1 {c}" for c in classes)
-        + " | depth L1 / RMSE | train min |"
-    )
-    lines = [head, "|---" * (head.count("|") - 1) + "|"]
-    for label, name, model, modality in rows:
-        runs = [results[(name, s)][f"{model}/{modality}"] for s in args.seeds]
-        minutes = [results[(name, s)]["train_seconds"] / 60 for s in args.seeds]
-        per_class = [
-            mean_std([r["per_class_f1"][i + 1] for r in runs]) for i in range(len(classes))
-        ]
-        depth_err = (
-            f"{np.mean([r['depth_l1'] for r in runs]):.1f} / "
-            f"{np.mean([r['depth_rmse'] for r in runs]):.1f}"
-            if "depth_l1" in runs[0]
-            else ""
-        )
-        lines.append(
-            f"| {label} | {mean_std([r['mean_f1'] for r in runs])} "
-            f"| {mean_std([r['pixel_accuracy'] for r in runs], 2, 100)}% "
-            f"| {mean_std([r['mean_fragmentation'] for r in runs], 2)} | "
-            + " | ".join(per_class)
-            + f" | {depth_err} | {np.median(minutes):.1f} |"
-        )
-    table = "\n".join(lines)
+    table = results_table(rows, results, args.seeds, test.space.classes[1:])
     print(table)
     cfg = load_config(ROOT / "configs" / "fasseg" / "rgb.yaml", overrides)
     start = (

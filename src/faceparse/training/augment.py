@@ -157,19 +157,30 @@ _YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.
 
 
 def _jitter(rgb: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
-    """N×3×H×W float 0..255 -> brightness, contrast, saturation and hue changed, clipped."""
+    """N×3×H×W float 0..255 -> brightness, contrast, saturation and hue changed, clipped: one
+    affine colour map per image (brightness and contrast scale about the image's mean; then to
+    YIQ, scale and rotate (I, Q), back to RGB), applied in one batched matrix product."""
     n = rgb.shape[0]
-    rgb = rgb * params[:, 5].view(n, 1, 1, 1)
-    mean = rgb.mean((1, 2, 3), keepdim=True)
-    rgb = ((rgb - mean) * params[:, 6].view(n, 1, 1, 1) + mean).clamp(0, 255)
-    yiq_m = _YIQ.to(rgb)
-    yiq = torch.einsum("ij,njhw->nihw", yiq_m, rgb)
+    brightness, contrast, sat = params[:, 5], params[:, 6], params[:, 7]
     hue = params[:, 8] * (math.pi / 180)
-    cos, sin = torch.cos(hue).view(n, 1, 1), torch.sin(hue).view(n, 1, 1)
-    sat = params[:, 7].view(n, 1, 1)
-    i, q = yiq[:, 1], yiq[:, 2]
-    yiq = torch.stack([yiq[:, 0], sat * (i * cos - q * sin), sat * (i * sin + q * cos)], 1)
-    return torch.einsum("ij,njhw->nihw", torch.linalg.inv(yiq_m), yiq).clamp(0, 255)
+    cos, sin = torch.cos(hue) * sat, torch.sin(hue) * sat
+    one, zero = torch.ones_like(sat), torch.zeros_like(sat)
+    rotate = torch.stack(
+        [
+            torch.stack([one, zero, zero], 1),
+            torch.stack([zero, cos, -sin], 1),
+            torch.stack([zero, sin, cos], 1),
+        ],
+        1,
+    )
+    yiq = _YIQ.to(rgb)
+    colour = torch.linalg.inv(yiq) @ rotate @ yiq  # N×3×3
+    pixels = rgb.flatten(2)  # N×3×HW
+    mean = pixels.mean((1, 2)) * brightness  # after the brightness change
+    scale = colour * (brightness * contrast).view(n, 1, 1)
+    offset = colour.sum(2) * ((1 - contrast) * mean).view(n, 1)  # colour @ the grey shift
+    out = torch.baddbmm(offset.unsqueeze(2), scale, pixels)
+    return out.clamp_(0, 255).view_as(rgb)
 
 
 class DeviceAugment:
@@ -193,7 +204,7 @@ class DeviceAugment:
         device = rgb.device
         grid = F.affine_grid(_theta(params.float()), list(rgb.shape), align_corners=False)
         image = F.grid_sample(rgb.float(), grid, "bilinear", "zeros", align_corners=False)
-        image = (_jitter(image, params.float()) - self.mean.to(device)) / self.std.to(device)
+        image = _jitter(image, params.float()).sub_(self.mean.to(device)).div_(self.std.to(device))
         nearest = [label[:, None].float()] + ([depth.float()] if depth is not None else [])
         warped = F.grid_sample(torch.cat(nearest, 1), grid, "nearest", "zeros", align_corners=False)
         labels = warped[:, 0].round().long()
