@@ -8,7 +8,7 @@ same grid one run after another and resumes.
 3. One JSON of every score (`--json`) and the table, into docs/results/MUTUAL_LEARNING.md.
 
     .venv/bin/faceparse depth make -d fasseg --root ../shared/data/fasseg -o runs/fasseg-d \\
-        --backend head --hair predicted --subsets V2,V3 --workers 2
+        --model-dir ../shared/models --backend head --hair predicted --subsets V2,V3 --workers 2
     python benchmarks/fasseg_grid.py --device cuda --set optim.steps=1500 --json grid.json
 
 Finished runs are cached beside their checkpoints (benchmarks/fasseg_runs.py), so a rerun only
@@ -70,6 +70,7 @@ def main() -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--fasseg", default=str(ROOT.parent / "shared" / "data" / "fasseg"))
     ap.add_argument("--json", type=Path, help="write every score here")
+    ap.add_argument("--doc", type=Path, default=ROOT / "docs" / "results" / "MUTUAL_LEARNING.md")
     ap.add_argument("--smoke-only", action="store_true")
     ap.add_argument("--worker", nargs=2, metavar=("ROW", "SEED"), help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -123,7 +124,7 @@ def main() -> None:
         f"{args.seeds}; FASSEG V2 test at label resolution."
     )
     marker = "<!-- table written by benchmarks/fasseg_grid.py -->"
-    write_section(ROOT / "docs" / "results" / "MUTUAL_LEARNING.md", marker, f"{stamp}\n\n{table}")
+    write_section(args.doc, marker, f"{stamp}\n\n{table}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ table and writes docs/results/MUTUAL_LEARNING.md. Resumable: a finished (row, se
 trained again.
 
     .venv/bin/faceparse depth make -d fasseg --root ../shared/data/fasseg -o runs/fasseg-d \\
-        --backend head --hair predicted --subsets V2,V3 --workers 2
+        --model-dir ../shared/models --backend head --hair predicted --subsets V2,V3 --workers 2
     .venv/bin/python benchmarks/fasseg_mutual.py [--seeds 0 1 2] [--set optim.steps=150]
         [--rows rgb depth mutual mutual_correct mutual_translate scarce_depth mutual_rampup]
 
