@@ -150,3 +150,12 @@ def test_auto_depth_fits_a_head_to_every_face_in_a_group_photo():
         x0, y0, x1, y1 = (int(v) for v in face.box)
         assert (result.depth[y0:y1, x0:x1] > 0).mean() > 0.8  # each face has its own head
     assert result.depth[500:, :].max() == 0  # nothing on the suits far below the heads
+
+
+def test_the_depth_parser_loads_only_when_depth_first_comes():
+    parser = FaceParser.load("default", threads=1, options=ParseOptions(detect=False))
+    assert parser.model.uses_depth and parser.model._depth is None
+    parser(np.zeros((64, 64, 3), np.uint8))  # no depth: still not loaded
+    assert parser.model._depth is None
+    parser(np.zeros((64, 64, 3), np.uint8), depth=np.zeros((64, 64), np.uint8))
+    assert parser.model._depth is not None and parser.model._depth.card.modality == "depth"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -69,11 +70,17 @@ def set_threads(threads: int) -> None:
 
 
 def cache_dir() -> Path:
-    """$FACEPARSE_CACHE_DIR, else $XDG_CACHE_HOME/faceparse (~/.cache/faceparse)."""
+    """$FACEPARSE_CACHE_DIR, else $XDG_CACHE_HOME/faceparse (~/.cache/faceparse); the system's
+    temporary folder where that cannot be written (a read-only home)."""
     explicit = os.environ.get("FACEPARSE_CACHE_DIR")
     if explicit:
         return Path(explicit)
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "faceparse"
+    folder = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "faceparse"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    except OSError:
+        return Path(tempfile.gettempdir()) / "faceparse-cache"
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
