@@ -23,6 +23,7 @@ class ParserOutputs:
     aux: Sequence[torch.Tensor] = field(default_factory=list)  # auxiliary heads' logits
     partner: torch.Tensor | None = None  # the other modality's logits (mutual learning)
     step: int = 0  # the training step, for terms whose weight follows a schedule
+    learner: str = "rgb"  # whose loss this is: rgb, depth or translated (depth from RGB)
 
     @property
     def valid(self) -> torch.Tensor:

@@ -124,7 +124,8 @@ class Step:
         partner: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """The config's parser loss terms (faceparse.losses), logged as prefix/term."""
-        loss, parts = self.trainer.loss(ParserOutputs(logits, labels, aux, partner, self.index))
+        outputs = ParserOutputs(logits, labels, aux, partner, self.index, learner=prefix)
+        loss, parts = self.trainer.loss(outputs)
         self.parts.update({f"{prefix}/{k}": v for k, v in parts.items()})
         return loss
 
