@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from train_step_speed import seconds_per_step
 
 from faceparse.datasets import open_dataset
 from faceparse.datasets.synthetic import synthetic_dataset
@@ -32,9 +33,7 @@ from faceparse.jobs.speed import machine_line
 from faceparse.losses import ParserOutputs, parser_loss
 from faceparse.models import build_parser
 from faceparse.training.augment import DecodedFaces, DeviceAugment
-from faceparse.training.config import load_config
 from faceparse.training.data import AugmentedFaces
-from faceparse.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 SIZE, BATCH = 256, 8
@@ -70,27 +69,9 @@ def step_against_bare(steps: int) -> tuple[float, float]:
     """(seconds per training step with device augmentation, seconds per bare forward+backward),
     BiSeNet-R18 at 256², batch 8, the machine's default threads."""
     torch.set_num_threads(os.cpu_count() or 1)
-    cfg = load_config(
-        None,
-        [
-            "mode=rgb",
-            "model.parser=bisenet-r18",
-            f"data.size={SIZE}",
-            "data.synthetic_count=16",
-            "data.augment=device",
-            f"optim.batch_size={BATCH}",
-            f"optim.steps={steps}",
-            "out=/tmp/augment-speed",
-            "data.val_split=null",
-        ],
+    step = seconds_per_step(
+        "bisenet-r18", SIZE, BATCH, steps, ["data.augment=device"], "/tmp/augment-speed"
     )
-    trainer = Trainer(cfg)
-    batches = list(trainer.loader(0, steps))
-    step_times = []
-    for b in batches:
-        start = time.perf_counter()
-        trainer.train_step(b)
-        step_times.append(time.perf_counter() - start)
     net = build_parser("bisenet-r18", 11, 3).train()
     loss = parser_loss({"ce": {"weight": 1.0}})
     x = torch.randn(BATCH, 3, SIZE, SIZE)
@@ -101,7 +82,7 @@ def step_against_bare(steps: int) -> tuple[float, float]:
         logits, aux = net(x, with_aux=True)
         loss(ParserOutputs(logits, y, aux, None, 0))[0].backward()
         bare_times.append(time.perf_counter() - start)
-    return statistics.median(step_times[1:]), statistics.median(bare_times[1:])
+    return step, statistics.median(bare_times[1:])
 
 
 def main() -> None:

@@ -17,3 +17,15 @@ def tiny(tmp_path, *overrides):
 def losses(out: Path) -> dict[int, float]:
     lines = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     return {r["step"]: r["loss"] for r in lines if r["split"] == "train"}
+
+
+def killed_after(steps: int):
+    """A progress wrapper that stops training with a KeyboardInterrupt after `steps` steps."""
+
+    def progress(batches, n):
+        for i, batch in enumerate(batches):
+            if i == steps:
+                raise KeyboardInterrupt
+            yield batch
+
+    return progress

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from training_runs import losses, tiny
+from training_runs import killed_after, losses, tiny
 
 from faceparse.datasets.synthetic import synthetic_dataset
 from faceparse.labels import CELEBAMASK_HQ, LAPA
@@ -83,15 +83,9 @@ def test_training_with_device_augmentation_learns_and_resumes_exactly(tmp_path):
     straight = tiny(tmp_path / "a", *common)
     Trainer(straight).fit()
 
-    def killed_after_two(batches, n):
-        for i, batch in enumerate(batches):
-            if i == 2:
-                raise KeyboardInterrupt
-            yield batch
-
     broken = tiny(tmp_path / "b", *common)
     with pytest.raises(KeyboardInterrupt):
-        Trainer(broken).fit(progress=killed_after_two)
+        Trainer(broken).fit(progress=killed_after(2))
     Trainer(broken, resume=True).fit()
     a, b = losses(tmp_path / "a" / "run"), losses(tmp_path / "b" / "run")
     assert abs(b[4] - a[4]) <= 1e-5 * abs(a[4]) and abs(b[3] - a[3]) <= 1e-5 * abs(a[3])

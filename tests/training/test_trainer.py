@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from training_runs import losses, tiny
+from training_runs import killed_after, losses, tiny
 
 from faceparse.errors import ModelFileError
 from faceparse.training.trainer import Trainer
@@ -36,15 +36,9 @@ def test_resume_reproduces_the_next_step_loss(tmp_path):
     straight = tiny(tmp_path / "a", *common)
     Trainer(straight).fit()
 
-    def killed_after_two(batches, n):
-        for i, batch in enumerate(batches):
-            if i == 2:
-                raise KeyboardInterrupt
-            yield batch
-
     broken = tiny(tmp_path / "b", *common)
     with pytest.raises(KeyboardInterrupt):
-        Trainer(broken).fit(progress=killed_after_two)
+        Trainer(broken).fit(progress=killed_after(2))
     assert torch.load(Path(broken.out) / "last.pt", weights_only=False)["step"] == 2
     Trainer(broken, resume=True).fit()
     a, b = losses(Path(straight.out)), losses(Path(broken.out))

@@ -1,4 +1,15 @@
-"""Help texts of options several commands share, so they say the same everywhere."""
+"""Options several commands share, so they read and behave the same everywhere."""
+
+from typing import Annotated
+
+import typer
 
 DEVICE_HELP = "auto (a GPU when there is one), cpu or cuda[:N]."
 BACKEND_HELP = "onnx (CPU; exported once, cached), torch, or auto: onnx on the CPU, torch on a GPU."
+
+Backend = Annotated[str, typer.Option(help=BACKEND_HELP)]
+Device = Annotated[str, typer.Option(help=DEVICE_HELP)]
+Threads = Annotated[int, typer.Option(min=1, help="Threads per process.")]
+Workers = Annotated[
+    int, typer.Option(min=1, help="Processes the work is spread over, each with --threads threads.")
+]

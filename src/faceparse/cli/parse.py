@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from ..imageio import DEFAULT_MAX_PIXELS
-from .options import DEVICE_HELP
+from .options import Backend, Device, Threads, Workers
 
 console = Console(stderr=True)
 
@@ -45,15 +45,10 @@ def parse_command(
         "decoding (memory per photo grows with its pixels).",
     ),
     overwrite: bool = typer.Option(False, help="Redo inputs already parsed in --out."),
-    backend: str = typer.Option(
-        "auto",
-        help="onnx (CPU; exported once, cached), torch, or auto: onnx on the CPU, torch on a GPU.",
-    ),
-    device: str = typer.Option("auto", help=DEVICE_HELP),
-    threads: int = typer.Option(1, min=1, help="Threads per process."),
-    workers: int = typer.Option(
-        1, min=1, help="Processes the inputs are spread over, each with --threads threads."
-    ),
+    backend: Backend = "auto",
+    device: Device = "auto",
+    threads: Threads = 1,
+    workers: Workers = 1,
 ) -> None:
     """Detect every face, parse it and paste the labels back at full resolution. Writes per
     input <stem>.labels.png (class ids), <stem>.overlay.png and <stem>.json (faces, boxes,

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from ..imageio import DEFAULT_MAX_PIXELS
-from .options import DEVICE_HELP
+from .options import Backend, Device, Threads, Workers
 
 
 def serve_command(
@@ -22,15 +22,10 @@ def serve_command(
     teacher: Path | None = typer.Option(
         None, help="Skin/clothes/hair ONNX for the 'landmarks' model's hair and outer skin."
     ),
-    backend: str = typer.Option(
-        "auto",
-        help="onnx (CPU; exported once, cached), torch, or auto: onnx on the CPU, torch on a GPU.",
-    ),
-    device: str = typer.Option("auto", help=DEVICE_HELP),
-    threads: int = typer.Option(1, min=1, help="Threads per worker process."),
-    workers: int = typer.Option(
-        1, min=1, help="Worker processes, each with its own models and --threads threads."
-    ),
+    backend: Backend = "auto",
+    device: Device = "auto",
+    threads: Threads = 1,
+    workers: Workers = 1,
 ) -> None:
     """Serve POST /parse, the web page at /, GET /health and /openapi.json."""
     import uvicorn

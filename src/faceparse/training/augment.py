@@ -28,6 +28,7 @@ from ..datasets import Sample
 from ..errors import DataError
 from ..labels import IGNORE_INDEX, LabelSpace
 from ..normalization import IMAGENET_MEAN, IMAGENET_STD
+from .data import next_readable
 
 # One row per sample: scale, angle (degrees), shift x, shift y (fractions of the size), flip,
 # brightness, contrast, saturation (factors), hue (degrees).
@@ -123,22 +124,12 @@ class DecodedFaces(torch.utils.data.Dataset):
         return out
 
     def _readable(self, index: int) -> tuple[Sample, int, str]:
-        """As AugmentedFaces: a damaged sample's slot takes the next readable one."""
-        reasons = []
-        for offset in range(len(self.source)):
-            i = (index + offset) % len(self.source)
-            if i not in self._cache:
-                try:
-                    self._cache[i] = letterbox(self.source[i], self.size)
-                except DataError as e:
-                    reasons.append(str(e))
-                    continue
-            return self._cache[i], i, "\n".join(reasons)
-        raise DataError(
-            reasons[0].split(": ")[0],
-            "unreadable",
-            f"no readable sample in the training set; first problem: {reasons[0]}",
-        )
+        return next_readable(self._decoded, index, len(self.source))
+
+    def _decoded(self, index: int) -> Sample:
+        if index not in self._cache:
+            self._cache[index] = letterbox(self.source[index], self.size)
+        return self._cache[index]
 
 
 def _theta(params: torch.Tensor) -> torch.Tensor:

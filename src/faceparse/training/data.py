@@ -7,7 +7,7 @@ augmentation is seeded by (seed, epoch, index). That is what makes `--resume` ex
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -92,21 +92,25 @@ class AugmentedFaces(torch.utils.data.Dataset):
         return out
 
     def _readable(self, index: int) -> tuple[Sample, int, str]:
-        """The sample at `index` or, when its files are damaged, the next readable one: a bad
-        file in a large training set costs one substitution, not the run (and, being
-        deterministic, keeps `--resume` exact). Returns (sample, its index, what was skipped)."""
-        reasons = []
-        for offset in range(len(self.source)):
-            i = (index + offset) % len(self.source)
-            try:
-                return self.source[i], i, "\n".join(reasons)
-            except DataError as e:
-                reasons.append(str(e))
-        raise DataError(
-            reasons[0].split(": ")[0],
-            "unreadable",
-            f"no readable sample in the training set; first problem: {reasons[0]}",
-        )
+        return next_readable(self.source.__getitem__, index, len(self.source))
+
+
+def next_readable(load: Callable[[int], Sample], index: int, count: int) -> tuple[Sample, int, str]:
+    """The sample at `index` or, when its files are damaged, the next readable one: a bad file
+    in a large training set costs one substitution, not the run (and, being deterministic,
+    keeps `--resume` exact). Returns (sample, its index, what was skipped, one per line)."""
+    reasons = []
+    for offset in range(count):
+        i = (index + offset) % count
+        try:
+            return load(i), i, "\n".join(reasons)
+        except DataError as e:
+            reasons.append(str(e))
+    raise DataError(
+        reasons[0].split(": ")[0],
+        "unreadable",
+        f"no readable sample in the training set; first problem: {reasons[0]}",
+    )
 
 
 class UnlabelledPhotos(Sequence[Sample]):
