@@ -159,3 +159,21 @@ def test_the_depth_parser_loads_only_when_depth_first_comes():
     assert parser.model._depth is None
     parser(np.zeros((64, 64, 3), np.uint8), depth=np.zeros((64, 64), np.uint8))
     assert parser.model._depth is not None and parser.model._depth.card.modality == "depth"
+
+
+def test_a_list_is_parsed_in_one_network_call_with_the_same_labels():
+    calls = []
+
+    class Counting(CentreDisc):
+        def predict(self, crops, depth=None):
+            calls.append(len(crops))
+            return super().predict(crops, depth)
+
+    parser = FaceParser(Counting(), ParseOptions(detect=False))
+    images = [np.zeros((40, 60, 3), np.uint8), np.zeros((64, 64, 3), np.uint8)]
+    together = parser(images, space="fasseg")
+    assert calls == [2]  # both photos' crops in one call
+    alone = [parser(im, space="fasseg") for im in images]
+    for a, b in zip(together, alone, strict=True):
+        np.testing.assert_array_equal(a.labels, b.labels)
+        assert a.space is FASSEG and a.labels.shape == b.labels.shape

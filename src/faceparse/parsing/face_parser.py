@@ -139,6 +139,22 @@ def _group_probabilities(probs: np.ndarray, src: LabelSpace, dst: LabelSpace) ->
     return out
 
 
+@dataclass
+class _Photo:
+    """One photo between detection and the network call."""
+
+    rgb: np.ndarray
+    source: str | None
+    work: np.ndarray  # the photo as parsed (at most max_side)
+    scale: float
+    faces: list[Face]
+    matrices: list[np.ndarray]
+    crops: list[np.ndarray]
+    depth_crops: list[np.ndarray] | None
+    depth_map: np.ndarray | None
+    notes: list[str]
+
+
 class FaceParser:
     """Detection + alignment + a crop model + paste-back. Not thread-safe (MediaPipe graphs and
     one model): give each thread or process its own."""
@@ -225,19 +241,48 @@ class FaceParser:
     def __call__(
         self, images: Any, depth: Any = None, space: str | LabelSpace | None = None
     ) -> ParseResult | list[ParseResult]:
-        """One image -> ParseResult; a list or tuple of images -> a list. `depth` is a depth map
-        (path or H×W array aligned with the image), "auto" to render one, or None. `space`: the
-        output label space for this call (default: the parser's)."""
+        """One image -> ParseResult; a list or tuple of images -> a list, their faces parsed
+        together in one network call (what a GPU gains from). `depth` is a depth map (path or
+        H×W array aligned with the image), "auto" to render one, or None — or a list of them.
+        `space`: the output label space for this call (default: the parser's)."""
         if isinstance(images, list | tuple):
             depths = depth if isinstance(depth, list | tuple) else [depth] * len(images)
-            return [self.parse_one(im, d, space) for im, d in zip(images, depths, strict=True)]
+            return self.parse_many(images, depths, space)
         return self.parse_one(images, depth, space)
 
     def parse_one(
         self, image: Any, depth: Any = None, space: str | LabelSpace | None = None
     ) -> ParseResult:
+        return self.parse_many([image], [depth], space)[0]
+
+    def parse_many(
+        self, images: Sequence[Any], depths: Sequence[Any], space: str | LabelSpace | None = None
+    ) -> list[ParseResult]:
         out_space = self.space if space is None else get_label_space(space)
         mapping_lut(self.model.space, out_space)  # fail before any work if it cannot be given
+        photos = [self._prepare(im, d) for im, d in zip(images, depths, strict=True)]
+        with_depth = [p.depth_crops is not None for p in photos]
+        crops = [c for p in photos for c in p.crops]
+        probs: list[np.ndarray] = []
+        if crops and (all(with_depth) or not any(with_depth)):
+            depth_crops = [c for p in photos for c in p.depth_crops] if any(with_depth) else None
+            probs = list(self._predict(crops, depth_crops))
+        else:  # some photos come with depth and some without: one call per photo
+            for p in photos:
+                probs += list(self._predict(p.crops, p.depth_crops)) if p.crops else []
+        results, start = [], 0
+        for p in photos:
+            mine = probs[start : start + len(p.crops)]
+            start += len(p.crops)
+            results.append(self._finish(p, mine, out_space))
+        return results
+
+    def _predict(self, crops: list, depth_crops: list | None) -> np.ndarray:
+        depth = np.stack(depth_crops) if depth_crops is not None else None
+        return self.model.predict(np.stack(crops), depth)
+
+    def _prepare(self, image: Any, depth: Any) -> _Photo:
+        """Decode, scale to max_side, detect, and cut each face's crop (and depth crop)."""
         rgb, source = to_rgb(image, self.options.max_pixels)
         full_h, full_w = rgb.shape[:2]
         scale = min(1.0, self.options.max_side / max(full_h, full_w))
@@ -252,23 +297,48 @@ class FaceParser:
         if len(faces) > self.options.max_faces:
             notes.append(f"{len(faces)} faces found; parsed the {self.options.max_faces} largest")
             faces = faces[: self.options.max_faces]
-        crops, depth_map = self._parse_faces(work, faces, depth_map, render_depth, out_space)
-        labels = _labels_from_crops(crops, work.shape[:2])
-        if scale < 1:
+        size = self.model.size
+        matrices = [crop_matrix(f, size, self.options.zoom) for f in faces]
+        crops = [warp_to_crop(work, m, size) for m in matrices]
+        depth_crops = None
+        if render_depth:
+            # Depth is rendered per face on its aligned crop, the way the depth parser's
+            # training crops were made (docs/guide/MODELS.md), so every face in a group photo
+            # gets its own head fit and near-to-far range; the photo-level map is pasted back.
+            depth_crops = [self._render_depth(crop) for crop in crops]
+            canvas = np.zeros(work.shape[:2], np.uint8)
+            depth_map = _paste_depth(depth_crops, matrices, canvas) if crops else canvas
+        elif depth_map is not None and self.model.uses_depth:
+            depth_crops = [warp_to_crop(depth_map, m, size, nearest=True) for m in matrices]
+        if not self.model.uses_depth:
+            depth_crops = None
+        return _Photo(
+            rgb, source, work, scale, faces, matrices, crops, depth_crops, depth_map, notes
+        )
+
+    def _finish(self, p: _Photo, probs: list[np.ndarray], space: LabelSpace) -> ParseResult:
+        crops = [
+            FaceCrop(_group_probabilities(pr, self.model.space, space), m)
+            for pr, m in zip(probs, p.matrices, strict=True)
+        ]
+        labels = _labels_from_crops(crops, p.work.shape[:2])
+        notes = list(p.notes)
+        if p.scale < 1:
+            full_h, full_w = p.rgb.shape[:2]
             labels = cv2.resize(labels, (full_w, full_h), interpolation=cv2.INTER_NEAREST)
-            notes.append(f"parsed at {work.shape[1]}×{work.shape[0]} (max_side)")
-        if not faces:
+            notes.append(f"parsed at {p.work.shape[1]}×{p.work.shape[0]} (max_side)")
+        if not p.faces:
             notes.append("no face found")
         return ParseResult(
-            image=rgb,
+            image=p.rgb,
             labels=labels,
-            faces=[f.scaled(1 / scale) for f in faces],
-            space=out_space,
+            faces=[f.scaled(1 / p.scale) for f in p.faces],
+            space=space,
             crops=crops,
-            work_shape=work.shape[:2],
-            scale=scale,
-            depth=depth_map,
-            source=source,
+            work_shape=p.work.shape[:2],
+            scale=p.scale,
+            depth=p.depth_map,
+            source=p.source,
             notes=notes,
             small_face_px=self.options.small_face_px,
         )
@@ -300,38 +370,6 @@ class FaceParser:
 
             self._depth_renderer = DepthRenderer(DepthConfig(backend="head", hair="predicted"))
         return self._depth_renderer(crop)[0]
-
-    def _parse_faces(
-        self,
-        image: np.ndarray,
-        faces: Sequence[Face],
-        depth: np.ndarray | None,
-        render_depth: bool,
-        space: LabelSpace,
-    ) -> tuple[list[FaceCrop], np.ndarray | None]:
-        """(Each face's probabilities in `space` on its crop, the depth used). `render_depth`:
-        depth is rendered per face on its aligned crop, the way the depth parser's training
-        crops were made (docs/guide/MODELS.md), so every face in a group photo gets its own head
-        fit and near-to-far range; the photo-level map is pasted back."""
-        h, w = image.shape[:2]
-        if render_depth:
-            depth = np.zeros((h, w), np.uint8)
-        if not faces:
-            return [], depth
-        size = self.model.size
-        matrices = [crop_matrix(f, size, self.options.zoom) for f in faces]
-        crops = np.stack([warp_to_crop(image, m, size) for m in matrices])
-        depth_crops = None
-        if render_depth:
-            depth_crops = np.stack([self._render_depth(crop) for crop in crops])
-            depth = _paste_depth(depth_crops, matrices, depth)
-        elif depth is not None and self.model.uses_depth:
-            depth_crops = np.stack([warp_to_crop(depth, m, size, nearest=True) for m in matrices])
-        crop_probs = self.model.predict(crops, depth_crops if self.model.uses_depth else None)
-        return [
-            FaceCrop(_group_probabilities(p, self.model.space, space), m)
-            for p, m in zip(crop_probs, matrices, strict=True)
-        ], depth
 
     def close(self) -> None:
         if self.detector is not None:
@@ -375,11 +413,13 @@ def _labels_from_crops(crops: list[FaceCrop], shape: tuple[int, int]) -> np.ndar
     return labels
 
 
-def _paste_depth(crops: np.ndarray, matrices: list[np.ndarray], canvas: np.ndarray) -> np.ndarray:
-    """Per-face depth crops (N×S×S uint8) pasted into `canvas` (H×W uint8); where heads
+def _paste_depth(
+    crops: list[np.ndarray], matrices: list[np.ndarray], canvas: np.ndarray
+) -> np.ndarray:
+    """Per-face depth crops (S×S uint8 each) pasted into `canvas` (H×W uint8); where heads
     overlap the nearer (brighter) value wins."""
     out = canvas.copy()
-    size = crops.shape[-1]
+    size = crops[0].shape[-1]
     for crop, m in zip(crops, matrices, strict=True):
         box = crop_box(m, size, out.shape)
         x0, y0, x1, y1 = box
