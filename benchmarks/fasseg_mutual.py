@@ -66,6 +66,8 @@ ROWS = [
     ("mutual-translate: translated depth", "mutual_translate", "depth", "translated"),
     ("scarce depth (10% labelled): depth parser", "scarce_depth", "depth", "depth"),
     ("scarce depth (10% labelled): translated depth", "scarce_depth", "depth", "translated"),
+    ("scarce depth (25% labelled): depth parser", "scarce_depth_25", "depth", "depth"),
+    ("scarce depth (25% labelled): translated depth", "scarce_depth_25", "depth", "translated"),
 ]
 
 
