@@ -62,17 +62,11 @@ def check_section(
             continue
         if not _type_ok(value, hints[f.name]):
             raise ConfigError(f"{name}{f.name} must be {_hint_name(hints[f.name])}, got {value!r}")
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, int | float) and not isinstance(value, bool):
             if f.name in positive and value <= 0:
                 raise ConfigError(f"{name}{f.name} must be positive, got {value!r}")
             if f.name in non_negative and value < 0:
                 raise ConfigError(f"{name}{f.name} must not be negative, got {value!r}")
-
-
-def _non_negative(section: Any, name: str, *names: str) -> None:
-    for n in names:
-        if getattr(section, n) < 0:
-            raise ConfigError(f"{name}{n} must not be negative, got {getattr(section, n)!r}")
 
 
 @dataclass
@@ -134,8 +128,8 @@ class TranslationConfig:
     translated_weight: float = 1.0
 
     def __post_init__(self) -> None:
-        check_section(self, "translation.", non_negative=())
-        _non_negative(self, "translation.", "l1_weight", "adversarial_weight", "translated_weight")
+        weights = ("l1_weight", "adversarial_weight", "translated_weight")
+        check_section(self, "translation.", non_negative=weights)
 
 
 @dataclass
@@ -150,10 +144,12 @@ class DistillConfig:
     consistency_weight: float = 1.0  # occlusion-distill: agreement between the copies
 
     def __post_init__(self) -> None:
-        check_section(self, "distill.", positive=("copies",))
-        _non_negative(self, "distill.", "weight", "consistency_weight")
-        if self.temperature <= 0:
-            raise ConfigError(f"distill.temperature must be positive, got {self.temperature}")
+        check_section(
+            self,
+            "distill.",
+            positive=("copies", "temperature"),
+            non_negative=("weight", "consistency_weight"),
+        )
 
 
 @dataclass
@@ -167,11 +163,11 @@ class OptimConfig:
 
     def __post_init__(self) -> None:
         check_section(
-            self, "optim.", positive=("steps", "batch_size"), non_negative=("warmup_steps",)
+            self,
+            "optim.",
+            positive=("steps", "batch_size", "lr"),
+            non_negative=("warmup_steps", "weight_decay", "poly_power"),
         )
-        if self.lr <= 0:
-            raise ConfigError(f"optim.lr must be positive, got {self.lr}")
-        _non_negative(self, "optim.", "weight_decay", "poly_power")
 
 
 @dataclass
