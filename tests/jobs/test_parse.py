@@ -10,6 +10,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from paths import ROOT
 from PIL import Image
 from skimage import data
@@ -172,3 +173,21 @@ def test_workers_spread_the_inputs_and_give_the_same_outputs(tmp_path):
         a = np.asarray(Image.open(tmp_path / "one" / f"{i}.labels.png"))
         b = np.asarray(Image.open(tmp_path / "two" / f"{i}.labels.png"))
         np.testing.assert_array_equal(a, b)
+
+
+def test_an_interrupted_batch_still_reports_what_it_finished(tmp_path):
+    photos = tmp_path / "in"
+    photos.mkdir()
+    for i in range(3):
+        Image.fromarray(np.full((32, 32, 3), 40 * i, np.uint8)).save(photos / f"{i}.png")
+    parser = FaceParser(CentreDisc(), ParseOptions(detect=False))
+
+    def stop_at_third(name):
+        if name == "2.png":
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_parse_job(parser, [str(photos)], ParseJobOptions(tmp_path / "out"), stop_at_third)
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert [e["output"] for e in report["inputs"]] == ["0", "1"]
+    assert (tmp_path / "out" / "1.json").is_file() and not (tmp_path / "out" / "2.json").exists()

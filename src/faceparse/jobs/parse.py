@@ -201,28 +201,29 @@ def run_parse_job(
             entries += _in_processes(parser, tasks, workers, progress)
         else:
             parser = parser if isinstance(parser, FaceParser) else parser()
-            entries += _in_this_process(parser, tasks, progress)
+            _in_this_process(parser, tasks, progress, entries)
     finally:
         report = job_report(entries)
         write_text_atomic(options.out / "report.json", json.dumps(report, indent=2))
     return report
 
 
-def _in_this_process(parser: FaceParser, tasks: list[tuple], progress) -> list[dict]:
-    """Entries of `tasks` in order. Each photo's files are written by a second thread while the
+def _in_this_process(parser: FaceParser, tasks: list[tuple], progress, entries: list) -> None:
+    """Appends the entries of `tasks` in order, each as soon as it is done (so an interrupted
+    job's report still lists them). Each photo's files are written by a second thread while the
     next photo is parsed: PNG encoding releases the GIL, and it is a fifth of a photo's time."""
-    entries: list[dict] = []
     pending: deque = deque()
     with ThreadPoolExecutor(1, thread_name_prefix="faceparse-writer") as writer:
-        for task in tasks:
-            if progress is not None:
-                progress(task[0].name)
-            step = start_input(parser, *task)
-            pending.append(writer.submit(step) if callable(step) else step)
-            while len(pending) > 1:
-                entries.append(_resolved(pending.popleft()))
-        entries += [_resolved(p) for p in pending]
-    return entries
+        try:
+            for task in tasks:
+                if progress is not None:
+                    progress(task[0].name)
+                step = start_input(parser, *task)
+                pending.append(writer.submit(step) if callable(step) else step)
+                while len(pending) > 1:
+                    entries.append(_resolved(pending.popleft()))
+        finally:  # finished or interrupted: what was parsed is written and reported
+            entries += [_resolved(p) for p in pending]
 
 
 def _resolved(entry: dict | Future) -> dict:
