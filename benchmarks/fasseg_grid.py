@@ -32,16 +32,19 @@ from fasseg_runs import ROOT, train_and_score
 from faceparse.datasets import open_dataset
 from faceparse.jobs.reports import write_section
 from faceparse.jobs.speed import machine_line
+from faceparse.training.config import load_config
 
 
-def test_samples(fasseg: str):
-    test = open_dataset("fasseg", fasseg, "test", depth=ROOT / "runs" / "fasseg-d")
+def test_samples(fasseg: str, depth: str = "runs/fasseg-d"):
+    test = open_dataset("fasseg", fasseg, "test", depth=ROOT / depth)
     return test, [test[i] for i in range(len(test))]
 
 
 def run_one(name: str, seed: int, overrides: list[str], fasseg: str) -> dict:
-    """Train and score one (row, seed); evaluated on the device the run trained on."""
-    _, samples = test_samples(fasseg)
+    """Train and score one (row, seed), tested with the row's kind of depth, on the device the
+    run trained on."""
+    row_depth = load_config(ROOT / "configs" / "fasseg" / f"{name}.yaml").data.depth
+    _, samples = test_samples(fasseg, row_depth or "runs/fasseg-d")
     evaluations = [(model, modality) for _, n, model, modality in ROWS if n == name]
     return train_and_score(name, seed, overrides, samples, evaluations)
 

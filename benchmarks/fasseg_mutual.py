@@ -61,6 +61,13 @@ ROWS = [
         "depth",
         "depth",
     ),
+    ("mutual on depth with recessed eyes and lips: RGB parser", "mutual_recessed", "rgb", "rgb"),
+    (
+        "mutual on depth with recessed eyes and lips: depth parser",
+        "mutual_recessed",
+        "depth",
+        "depth",
+    ),
     ("mutual-translate: RGB parser", "mutual_translate", "rgb", "rgb"),
     ("mutual-translate: depth parser", "mutual_translate", "depth", "depth"),
     ("mutual-translate: translated depth", "mutual_translate", "depth", "translated"),

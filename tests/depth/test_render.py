@@ -69,3 +69,28 @@ def test_head_and_face_depth_on_real_faces(fasseg_root, tmp_path):
     assert (out / "depth" / "a.png").is_file() and not (out / "depth" / "b.png").exists()
     CliRunner().invoke(app, args)
     assert len((out / "manifest.jsonl").read_text().splitlines()) == 3 + 1  # only the error retried
+
+
+@needs_models
+def test_recessed_openings_show_eyes_and_the_lip_line_in_depth(fasseg_root):
+    import cv2
+
+    from faceparse.datasets import open_dataset
+    from faceparse.depth import render_depth
+    from faceparse.face.landmarks import FaceMeshDetector, opening_contours
+
+    sample = open_dataset("fasseg", fasseg_root, "test")[0]
+    closed, _ = render_depth(sample.image, backend="head", model_dir=str(MODELS))
+    recessed, info = render_depth(
+        sample.image, backend="head", model_dir=str(MODELS), openings="recessed"
+    )
+    assert info.status == "ok"
+    points = FaceMeshDetector()(sample.image).points
+    inside = np.zeros(closed.shape, np.uint8)
+    for contour in opening_contours():
+        cv2.fillPoly(inside, [np.round(points[contour, :2]).astype(np.int32)], 1)
+    inside = inside.astype(bool)
+    drop = closed[inside].astype(float).mean() - recessed[inside].astype(float).mean()
+    assert drop > 3  # grey levels: 6 mm sinks the eyes and the lip line visibly
+    far = ~cv2.dilate(inside.astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
+    assert np.abs(closed[far].astype(int) - recessed[far].astype(int)).max() <= 1

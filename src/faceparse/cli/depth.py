@@ -14,7 +14,7 @@ depth_app = typer.Typer(help="Depth maps from 3D face/head reconstruction.", no_
 console = Console(stderr=True)
 
 
-def _config(backend, hair, normalization, mm_per_level, model_dir, hair_model):
+def _config(backend, hair, normalization, mm_per_level, model_dir, hair_model, openings="closed"):
     from ..depth import DepthConfig  # numba compiles on import: only when depth is made
 
     if backend not in ("face", "head"):
@@ -23,6 +23,8 @@ def _config(backend, hair, normalization, mm_per_level, model_dir, hair_model):
         raise typer.BadParameter("--hair is none or predicted (never ground truth)")
     if hair == "predicted" and backend != "head":
         raise typer.BadParameter("--hair predicted extends the head backend; use --backend head")
+    if openings not in ("closed", "recessed"):
+        raise typer.BadParameter("--openings is closed or recessed")
     return DepthConfig(
         backend,
         hair,
@@ -30,6 +32,7 @@ def _config(backend, hair, normalization, mm_per_level, model_dir, hair_model):
         mm_per_level,
         str(model_dir) if model_dir else None,
         str(hair_model) if hair_model else None,
+        openings=openings,
     )
 
 
@@ -43,13 +46,16 @@ def make(
     split: list[str] = typer.Option(None, "--split", "-s", help="Split(s); default all."),
     workers: int = typer.Option(1, min=1, help="Parallel worker processes."),
     normalization: str = typer.Option("minmax", help="minmax (per image) or metric."),
+    openings: str = typer.Option(
+        "closed", help="Eyes and mouth: closed (smooth, as released RGB-D sets) or recessed."
+    ),
     mm_per_level: float = typer.Option(1.0, help="Metric mode: millimetres per grey level."),
     model_dir: Path = typer.Option(None, help="Folder of model files ($FACEPARSE_MODEL_DIR)."),
     hair_model: Path = typer.Option(None, help="ONNX skin/clothes/hair segmenter."),
     subsets: str = typer.Option(None, help="FASSEG subsets, comma-separated."),
 ) -> None:
     """Render a depth map per image; resumable, records every failure in manifest.jsonl."""
-    cfg = _config(backend, hair, normalization, mm_per_level, model_dir, hair_model)
+    cfg = _config(backend, hair, normalization, mm_per_level, model_dir, hair_model, openings)
     opts = {"subsets": tuple(subsets.split(","))} if subsets else {}
     from ..jobs.depth import make_depth
 

@@ -45,6 +45,11 @@ class DepthConfig:
     fit_iterations: int = 2
     # A fit is flagged "poor" when its median landmark error exceeds this fraction of face size.
     poor_fit_fraction: float = 0.03
+    # Eye and mouth openings: "closed" (a smooth surface, as in the released RGB-D face sets) or
+    # "recessed" (the eye openings and the gap between the lips sink by `opening_depth_mm`
+    # behind the surrounding surface, so a depth parser can see where eyes and lips are).
+    openings: Literal["closed", "recessed"] = "closed"
+    opening_depth_mm: float = 6.0
 
 
 @dataclass
@@ -123,6 +128,10 @@ class DepthRenderer:
             z = close_holes(close_openings(z, pts, self._openings, fit.pose.scale))
             if probs is not None:
                 z = extend_over_hair(z, probs.hair)
+        if self.config.openings == "recessed":
+            z = recess_openings(
+                z, pts, self._openings, self.config.opening_depth_mm * info.px_per_cm / 10
+            )
         z_cm = z / info.px_per_cm  # pixels -> cm (larger = nearer), background stays -inf
         depth = normalize_depth(z_cm, self.config.normalization, self.config.mm_per_level)
         info.mm_per_level = level_size_mm(z_cm, self.config.normalization, self.config.mm_per_level)
@@ -165,6 +174,18 @@ def close_openings(
     out = z.copy()
     out[deep] = surface[deep]
     return out
+
+
+def recess_openings(
+    z: np.ndarray, points: np.ndarray, contours: list[list[int]], depth_px: float
+) -> np.ndarray:
+    """Sink the inside of each landmark contour (eyes, inner lips) `depth_px` behind the
+    surface, feathered over two pixels so the rim is a slope rather than a cliff."""
+    inside = np.zeros(z.shape, np.uint8)
+    for c in contours:
+        cv2.fillPoly(inside, [np.round(points[c, :2]).astype(np.int32)], 1)
+    sink = cv2.GaussianBlur(inside.astype(np.float32), (0, 0), 1.0) * depth_px
+    return np.where(np.isfinite(z), z - sink, z)
 
 
 def close_holes(z: np.ndarray) -> np.ndarray:
