@@ -118,7 +118,9 @@ def main() -> None:
         f"Samples: {what}, augmented to {SIZE}²; medians of {args.rounds} rounds of "
         f"{args.samples} samples, the two paths taking turns. The device path ran on this CPU "
         f"(no GPU here), in batches of {BATCH}, after its first epoch (photos decoded and "
-        f"kept). Step: median of steps 2..{args.steps} on generated faces.\n\n{table}\n"
+        f"kept). Step: median of steps 2..{args.steps} on generated faces, then the bare "
+        f"forward + backward timed the same way right after it, in the same process.\n\n"
+        f"{table}\n"
     )
     (ROOT / "docs" / "results" / "AUGMENT_SPEED.md").write_text(body)
 

@@ -78,3 +78,15 @@ def test_devices_resolve_or_say_what_is_wrong():
     assert resolve_backend("auto", torch.device("meta")) == "torch"
     with pytest.raises(ConfigError, match="runs on the CPU"):
         resolve_backend("onnx", torch.device("meta"))
+
+
+def test_the_onnx_cache_falls_back_to_the_temporary_folder(tmp_path, monkeypatch):
+    from faceparse.models.runtime import cache_dir
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder would go")
+    monkeypatch.delenv("FACEPARSE_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert cache_dir().name == "faceparse-cache"
+    monkeypatch.setenv("FACEPARSE_CACHE_DIR", str(tmp_path / "mine"))
+    assert cache_dir() == tmp_path / "mine"

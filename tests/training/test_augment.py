@@ -89,3 +89,20 @@ def test_training_with_device_augmentation_learns_and_resumes_exactly(tmp_path):
     Trainer(broken, resume=True).fit()
     a, b = losses(tmp_path / "a" / "run"), losses(tmp_path / "b" / "run")
     assert abs(b[4] - a[4]) <= 1e-5 * abs(a[4]) and abs(b[3] - a[3]) <= 1e-5 * abs(a[3])
+
+
+def test_a_damaged_photo_gives_its_slot_to_the_next_readable_one():
+    from faceparse.errors import DataError
+
+    faces = synthetic_dataset(3, seed=6, size=32, space="lapa")
+
+    class OneBroken(list):
+        def __getitem__(self, i):
+            if i == 1:
+                raise DataError("faces/1.png", "unreadable", "cannot decode image")
+            return super().__getitem__(i)
+
+    decoded = DecodedFaces(OneBroken(faces), 32, 0, np.ones(3, bool), with_depth=False)
+    item = decoded[(0, 1)]
+    assert "faces/1.png: cannot decode image" in item["skipped"]
+    assert torch.equal(item["rgb"], decoded[(0, 2)]["rgb"])  # slot 1 took sample 2

@@ -1,10 +1,11 @@
 """Running a parser for inference: numpy batches in, class probabilities out, on onnxruntime or
 torch.
 
-onnxruntime ran the shipped student parser 4.2× faster than torch fp32 on the 2-core CPU of
-issue #17, with the same labels (tests/models/test_runtime.py bounds the difference), so it is
-the default. The ONNX file is exported once per parser file and kept in the cache folder
-(`cache_dir()`), keyed by the parser file's contents: later runs load it directly.
+onnxruntime runs the shipped student-lite0 parser 3.9× faster than torch fp32 at batch 1 on
+the 2-core Xeon of docs/results/SPEED.md, with the same labels (tests/models/test_runtime.py
+bounds the difference), so it is the default on the CPU. The ONNX file is exported once per
+parser file and kept in the cache folder (`cache_dir()`), keyed by the parser file's contents:
+later runs load it directly.
 """
 
 from __future__ import annotations

@@ -392,9 +392,10 @@ def _labels_from_crops(crops: list[FaceCrop], shape: tuple[int, int]) -> np.ndar
     """Labels over the working image. Each face's classes are decided on its crop grid (argmax
     of S×S probabilities) and warped into its box by nearest neighbour, with its foreground
     probability warped bilinearly; where boxes overlap, the face surest a pixel is not
-    background wins. Warping 11 probability planes and taking their argmax at image resolution
-    cost 4× more for labels that agree on 99.4% of pixels (Celeb1k val; the differences are
-    one-pixel shifts of class borders)."""
+    background wins. Warping the 11 probability planes and taking their argmax at image
+    resolution instead took 19 ms against 4.5 ms a photo, for labels that agreed on 99.4% of
+    pixels (one measurement, 30 Celeb1k val photos, 2026-11-30; the differences are one-pixel
+    shifts of class borders). The model benchmark moved by 0.001 at most with this change."""
     labels = np.zeros(shape, np.uint8)
     best = np.zeros(shape, np.float32)
     for crop in crops:
