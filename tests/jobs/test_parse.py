@@ -191,3 +191,13 @@ def test_an_interrupted_batch_still_reports_what_it_finished(tmp_path):
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert [e["output"] for e in report["inputs"]] == ["0", "1"]
     assert (tmp_path / "out" / "1.json").is_file() and not (tmp_path / "out" / "2.json").exists()
+
+
+def test_output_stems_are_unique_however_the_inputs_are_named():
+    from faceparse.jobs.parse import output_stems
+
+    paths = [Path(p) for p in ("x/a.png", "x/a.jpg", "y/a_png.jpg", "y/b.png", "z/b.png")]
+    stems = output_stems(paths)
+    assert len(set(stems.values())) == len(paths)
+    assert stems[Path("x/a.png")] == "a_png" and stems[Path("y/a_png.jpg")] == "a_png_jpg"
+    assert stems[Path("y/b.png")] == "y_b_png"

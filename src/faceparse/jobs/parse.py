@@ -92,9 +92,15 @@ def output_stems(paths: list[Path]) -> dict[Path, str]:
     ]
     counts = [Counter(name(p) for p in paths) for name in namings]
     stems: dict[Path, str] = {}
+    used: set[str] = set()  # a.png's "a_png" must not meet a_png.jpg's plain stem
     for i, p in enumerate(paths):
-        unique = [name(p) for name, c in zip(namings, counts, strict=True) if c[name(p)] == 1]
+        unique = [
+            name(p)
+            for name, c in zip(namings, counts, strict=True)
+            if c[name(p)] == 1 and name(p) not in used
+        ]
         stems[p] = unique[0] if unique else f"{namings[-1](p)}_{i}"
+        used.add(stems[p])
     return stems
 
 
