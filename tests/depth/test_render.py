@@ -94,3 +94,17 @@ def test_recessed_openings_show_eyes_and_the_lip_line_in_depth(fasseg_root):
     assert drop > 3  # grey levels: 6 mm sinks the eyes and the lip line visibly
     far = ~cv2.dilate(inside.astype(np.uint8), np.ones((15, 15), np.uint8)).astype(bool)
     assert np.abs(closed[far].astype(int) - recessed[far].astype(int)).max() <= 1
+
+
+def test_depth_configs_name_what_is_wrong():
+    import pytest
+
+    from faceparse.depth import DepthConfig
+    from faceparse.errors import ConfigError, UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="unknown depth openings 'open'"):
+        DepthConfig(openings="open")
+    with pytest.raises(UnknownNameError, match="unknown depth backend 'mesh'"):
+        DepthConfig(backend="mesh")
+    with pytest.raises(ConfigError, match="extends the head backend"):
+        DepthConfig(backend="face", hair="predicted")

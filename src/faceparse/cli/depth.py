@@ -17,14 +17,6 @@ console = Console(stderr=True)
 def _config(backend, hair, normalization, mm_per_level, model_dir, hair_model, openings="closed"):
     from ..depth import DepthConfig  # numba compiles on import: only when depth is made
 
-    if backend not in ("face", "head"):
-        raise typer.BadParameter("--backend is face or head")
-    if hair not in ("none", "predicted"):
-        raise typer.BadParameter("--hair is none or predicted (never ground truth)")
-    if hair == "predicted" and backend != "head":
-        raise typer.BadParameter("--hair predicted extends the head backend; use --backend head")
-    if openings not in ("closed", "recessed"):
-        raise typer.BadParameter("--openings is closed or recessed")
     return DepthConfig(
         backend,
         hair,

@@ -19,6 +19,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from ..errors import ConfigError, UnknownNameError
 from ..face.landmarks import FaceMeshDetector, face_oval, opening_contours, widen_face
 from ..face.segmenter import HairSegmenter
 from .fit import fit_head, umeyama
@@ -50,6 +51,19 @@ class DepthConfig:
     # behind the surrounding surface, so a depth parser can see where eyes and lips are).
     openings: Literal["closed", "recessed"] = "closed"
     opening_depth_mm: float = 6.0
+
+    def __post_init__(self) -> None:
+        choices = {
+            "backend": ("face", "head"),
+            "hair": ("none", "predicted"),
+            "normalization": ("minmax", "metric"),
+            "openings": ("closed", "recessed"),
+        }
+        for field_name, allowed in choices.items():
+            if getattr(self, field_name) not in allowed:
+                raise UnknownNameError(f"depth {field_name}", getattr(self, field_name), allowed)
+        if self.hair == "predicted" and self.backend != "head":
+            raise ConfigError("hair: predicted extends the head backend; use backend head")
 
 
 @dataclass
