@@ -4,35 +4,99 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 from skimage import data
 from stand_ins import CentreDisc, face_at
 
+from faceparse.datasets.group_photos import GroupPhotoConfig, HeadShot, compose_group_photo
+from faceparse.face.detect import DetectionConfig, Face, FaceDetector, _merge, box_iou, pyramid_levels
 from faceparse.parsing import FaceParser, ParseOptions
 
 
-def test_small_faces_are_found_by_tiles_and_flagged():
-    from faceparse.face.detect import FaceDetector, _merge
+@pytest.fixture(scope="module")
+def detector():
+    d = FaceDetector()
+    yield d
+    d.close()
 
+
+def test_merge_keeps_a_face_once_and_drops_a_box_around_a_group():
     a, b = face_at(50, 50, 10), face_at(51, 50, 10)
     assert len(_merge([a, b.shifted(100, 0), b])) == 2  # the near-copy is suppressed
+    group = Face((0, 0, 300, 300), 0.99, a.keypoints)  # frames both faces: not a face
+    merged = _merge([group, a, a.shifted(150, 150)])
+    assert [f.box for f in merged] == [a.box, a.shifted(150, 150).box]
+    assert box_iou((0, 0, 10, 10), (5, 0, 15, 10)) == pytest.approx(1 / 3)
+
+
+def test_pyramid_levels_follow_the_photo_size():
+    assert pyramid_levels((512, 512)) == []  # the whole-photo pass reaches ~20 px faces
+    assert pyramid_levels((20, 10000)) == []  # no face worth finding fits
+    levels = pyramid_levels((4096, 4096))
+    assert [lv[0][2] - lv[0][0] for lv in levels] == [2048, 1024, 512]
+    overlap = DetectionConfig().tile_overlap
+    for tiles in levels:
+        side = tiles[0][2] - tiles[0][0]
+        xs = sorted({t[0] for t in tiles})
+        assert xs[0] == 0 and xs[-1] + side == 4096  # the photo is covered edge to edge
+        assert all(b - a <= side * (1 - overlap) for a, b in zip(xs, xs[1:], strict=False))
+    wide = pyramid_levels((700, 1400))
+    assert all(t[3] <= 700 and t[2] <= 1400 for lv in wide for t in lv)
+
+
+def astronaut_shot(detector) -> HeadShot:
+    photo = data.astronaut()
+    return HeadShot(photo, detector(photo)[0].box, "astronaut")
+
+
+def test_group_photo_keeps_every_face_whole_and_apart(detector):
+    shot = astronaut_shot(detector)
+    config = GroupPhotoConfig(side=(900, 1200), face_px=(40, 200), faces=(6, 6))
+    photo = compose_group_photo([shot], np.random.default_rng(3), config)
+    h, w = photo.image.shape[:2]
+    assert 900 <= min(h, w) and max(h, w) <= 1200 and len(photo.boxes) >= 4
+    for i, a in enumerate(photo.boxes):
+        assert 0 <= a[0] and a[2] <= w and 0 <= a[1] and a[3] <= h
+        assert 40 <= a[2] - a[0] <= 200
+        assert all(box_iou(a, b) == 0 for b in photo.boxes[i + 1 :])
+
+
+def test_every_face_of_40_px_or_more_in_a_group_photo_is_found(detector):
+    shot = astronaut_shot(detector)
+    config = GroupPhotoConfig(side=(1800, 2400), face_px=(40, 300), faces=(8, 8))
+    photo = compose_group_photo([shot], np.random.default_rng(7), config)
+    found = detector(photo.image)
+    for box in photo.boxes:
+        assert max(box_iou(box, f.box) for f in found) > 0.3, box
+    assert len(found) == len(photo.boxes)
+
+
+def test_small_faces_are_found_and_reported_too_small_not_parsed():
     canvas = np.full((480, 640, 3), 200, np.uint8)
     canvas[100:260, 200:360] = cv2.resize(
         data.astronaut(), (160, 160), interpolation=cv2.INTER_AREA
     )
-    detector = FaceDetector()
-    assert detector._detect(canvas) == []  # too small for the whole-image pass
-    faces = detector(canvas)
-    assert len(faces) == 1
-    x0, y0, x1, y1 = faces[0].box
+    model = CentreDisc()
+    result = FaceParser(model, ParseOptions(min_face_px=32))(canvas)
+    summary = result.summary()
+    assert summary["num_faces"] == 0 and len(summary["too_small"]) == 1
+    x0, y0, x1, y1 = summary["too_small"][0]["box"]
     assert 240 < (x0 + x1) / 2 < 290 and 110 < (y0 + y1) / 2 < 160  # her face in the thumbnail
-    result = FaceParser(CentreDisc(), ParseOptions())(canvas)
-    assert result.summary()["faces"][0]["small"] is True
+    assert (result.labels == 0).all() and model.calls == []
+    assert "not parsed" in " ".join(summary["notes"])
+    parsed = FaceParser(CentreDisc(), ParseOptions(min_face_px=16))(canvas)
+    assert parsed.summary()["num_faces"] == 1 and parsed.labels.any()
 
 
-def test_the_tiled_pass_runs_only_where_it_can_find_a_face_worth_parsing():
-    from faceparse.face.detect import _tiles_can_find_more
-
-    assert not _tiles_can_find_more((512, 512))  # the first pass finds faces down to ~20 px
-    assert _tiles_can_find_more((480, 640))  # ~26 px: a 24-30 px face needs the tiles
-    assert _tiles_can_find_more((2048, 2048))
-    assert not _tiles_can_find_more((4, 10000))  # tiles would be empty
+def test_faces_at_the_border_overlapping_and_tiny_never_break_a_photo():
+    photo = data.astronaut()
+    canvas = np.full((900, 1400, 3), 90, np.uint8)
+    canvas[-300:, :300] = cv2.resize(photo, (300, 300))[:, :]  # at the corner
+    canvas[:256, -128:] = photo[::2, ::2][:, :128]  # cut by the right edge
+    canvas[300:556, 500:756] = photo[::2, ::2]
+    canvas[380:636, 620:876] = photo[::2, ::2]  # over the previous one
+    canvas[50:62, 600:612] = cv2.resize(photo, (12, 12))  # far too small to find
+    result = FaceParser(CentreDisc())(canvas)
+    assert result.labels.shape == (900, 1400)
+    assert set(np.unique(result.labels)) <= {0, 6}
+    assert len(result.faces) >= 3  # the corner one and both of the overlapping pair at least

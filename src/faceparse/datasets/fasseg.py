@@ -31,6 +31,23 @@ def _child(folder: Path, name: str) -> Path:
     return exact
 
 
+# Two of the seven FASSEG V3 persons (all 13 yaws, both sessions each: 52 photos) are kept for
+# evaluation of whole-head parsing by yaw; training data made by the project leaves them out.
+HELD_OUT_PERSONS = ("personne06", "personne07")
+
+
+def v3_person(name: str) -> str:
+    """"V3/+45/personne01149+0+45" or a file stem -> "personne01"."""
+    stem = name.rsplit("/", 1)[-1]
+    return stem[: len("personne") + 2]
+
+
+def v3_yaw(name: str) -> int:
+    """Yaw in degrees from a V3 name: "V3/-60/..." or "personne01144+0-60" -> -60."""
+    stem = name.rsplit("/", 1)[-1]
+    return int(stem[stem.index("+0") + 2 :])
+
+
 class Fasseg(FaceDataset):
     name = "fasseg"
     space = FASSEG

@@ -38,25 +38,40 @@ class Face:
         return Face(tuple(v * factor for v in self.box), self.score, self.keypoints * factor)
 
 
-class FaceDetector:
-    """`FaceDetector()(rgb) -> [Face, ...]`, largest first. The short-range model finds faces
-    that fill much of the frame (portraits, selfies); when it finds none, the full-range model
-    (faces up to ~5 m away) gets a turn, and then both look again at 2×2 overlapping tiles,
-    where a face takes up four times as much of the input (a 30 px face in a 640 px photo is
-    found that way). One MediaPipe graph each: not thread-safe."""
+@dataclass(frozen=True)
+class DetectionConfig:
+    min_confidence: float = 0.5
+    # The tile pyramid goes down until faces this wide are within reach (about 4% of a tile's
+    # side, FIRST_PASS_MIN_FACE); smaller faces may still be found, not looked for.
+    min_face_px: int = 32
+    tile_overlap: float = 0.25  # of a tile's side: faces up to this size fit whole in a tile
 
-    def __init__(self, min_confidence: float = 0.5):
-        self.min_confidence = min_confidence
+
+class FaceDetector:
+    """`FaceDetector()(rgb) -> [Face, ...]`, largest first.
+
+    MediaPipe's two models look at the whole photo: the short-range one finds faces that fill
+    much of the frame, the full-range one faces down to about 4% of the photo's longer side.
+    Smaller faces are looked for in a pyramid of overlapping square tiles, each level's tiles
+    half the side of the last, until a face `min_face_px` wide takes up 4% of a tile: in a tile a
+    face is that much larger in the model's input. Tiles get the full-range model only (their
+    faces are small in them), and a tile's face counts only where it is small for the tile and
+    not cut by the tile's edge, so the whole-photo passes keep the larger faces. One
+    non-maximum suppression merges everything. One MediaPipe graph per model: not thread-safe.
+    """
+
+    def __init__(self, config: DetectionConfig = DetectionConfig()):
+        self.config = config
         self._models = self._build()
 
     def _build(self) -> list:
         import mediapipe as mp  # heavy import, only where faces are detected
 
         fd = mp.solutions.face_detection
+        conf = self.config.min_confidence
         with quiet_native_logs():
             models = [
-                fd.FaceDetection(model_selection=s, min_detection_confidence=self.min_confidence)
-                for s in (0, 1)
+                fd.FaceDetection(model_selection=s, min_detection_confidence=conf) for s in (0, 1)
             ]
             # The delegate and feedback-manager lines come on each graph's first run.
             for model in models:
@@ -64,21 +79,29 @@ class FaceDetector:
         return models
 
     def __call__(self, image: np.ndarray) -> list[Face]:
-        faces = self._detect(image)
-        if not faces and _tiles_can_find_more(image.shape[:2]):
-            faces = _merge(
-                [f.shifted(x0, y0) for x0, y0, tile in _tiles(image) for f in self._detect(tile)]
-            )
+        faces = self._detect(image, self._models)
+        overlap = self.config.tile_overlap
+        for level, tiles in enumerate(pyramid_levels(image.shape[:2], self.config)):
+            # The short-range model still finds faces of a fifth of a first-level tile that
+            # the full-range one misses; deeper down it finds nothing the other does not.
+            models = self._models if level == 0 else self._models[1:]
+            for tile in tiles:
+                x0, y0, x1, y1 = tile
+                found = self._detect(image[y0:y1, x0:x1], models)
+                faces += [
+                    f.shifted(x0, y0) for f in found if _whole_in_tile(f, tile, image.shape, overlap)
+                ]
+        faces = _merge(faces)
         faces.sort(key=lambda f: -(f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
         return faces
 
-    def _detect(self, image: np.ndarray) -> list[Face]:
+    def _detect(self, image: np.ndarray, models: list) -> list[Face]:
         h, w = image.shape[:2]
         if h < 1 or w < 1:
             return []
         image = np.ascontiguousarray(image)
-        found = None
-        for model in self._models:
+        faces = []
+        for model in models:
             try:
                 found = model.process(image).detections
             except RuntimeError as e:
@@ -87,14 +110,11 @@ class FaceDetector:
                 self.close()
                 self._models = self._build()
                 raise FaceparseError(f"face detection failed on a {w}×{h} image ({e})") from None
-            if found:
-                break
-        faces = []
-        for d in found or []:
-            b = d.location_data.relative_bounding_box
-            box = (b.xmin * w, b.ymin * h, (b.xmin + b.width) * w, (b.ymin + b.height) * h)
-            kps = np.array([(k.x * w, k.y * h) for k in d.location_data.relative_keypoints])
-            faces.append(Face(box, float(d.score[0]), kps))
+            for d in found or []:
+                b = d.location_data.relative_bounding_box
+                box = (b.xmin * w, b.ymin * h, (b.xmin + b.width) * w, (b.ymin + b.height) * h)
+                kps = np.array([(k.x * w, k.y * h) for k in d.location_data.relative_keypoints])
+                faces.append(Face(box, float(d.score[0]), kps))
         return faces
 
     def close(self) -> None:
@@ -102,29 +122,62 @@ class FaceDetector:
             m.close()
 
 
-# The whole-image pass finds faces down to about 4% of the photo's longer side (measured with
-# the astronaut's face pasted at 12-128 px into 480-2048 px canvases). The tiled second look can
-# only add faces smaller than that, so it runs only where such a face would still be worth
-# parsing (MIN_FACE_PX wide), and where each tile keeps at least 80 px a side.
-FIRST_PASS_MIN_FACE = 0.04
-MIN_FACE_PX = 24
-MIN_TILED_SIDE = 128
+# The full-range model finds faces down to about 4% of its input's longer side (measured with
+# the astronaut's face pasted at 12-128 px into 480-2048 px canvases).
+FIRST_PASS_MIN_FACE = 0.06
+MIN_TILE_SIDE = 128  # MediaPipe's short-range input; smaller tiles gain nothing
 
 
-def _tiles_can_find_more(shape: tuple[int, int]) -> bool:
-    return min(shape) >= MIN_TILED_SIDE and FIRST_PASS_MIN_FACE * max(shape) > MIN_FACE_PX
+def pyramid_levels(
+    shape: tuple[int, int], config: DetectionConfig = DetectionConfig()
+) -> list[list[tuple[int, int, int, int]]]:
+    """Per level, (x0, y0, x1, y1) square tiles; levels are added while the previous one could
+    miss a face of `min_face_px`: a 512² photo needs none, a 4096² one three."""
+    h, w = shape
+    levels = []
+    side = max(h, w)
+    if min(h, w) < config.min_face_px:  # no face worth finding fits
+        return []
+    while FIRST_PASS_MIN_FACE * side > config.min_face_px and side // 2 >= MIN_TILE_SIDE:
+        side //= 2
+        tw, th = min(side, w), min(side, h)
+        levels.append(
+            [
+                (x, y, x + tw, y + th)
+                for y in _starts(h, th, config.tile_overlap)
+                for x in _starts(w, tw, config.tile_overlap)
+            ]
+        )
+    return levels
 
 
-def _tiles(image: np.ndarray, overlap: float = 0.25):
-    """2×2 tiles, each (1 + overlap) / 2 of the image per side: (x0, y0, tile)."""
-    h, w = image.shape[:2]
-    th, tw = int(h * (1 + overlap) / 2), int(w * (1 + overlap) / 2)
-    for y0 in (0, h - th):
-        for x0 in (0, w - tw):
-            yield x0, y0, image[y0 : y0 + th, x0 : x0 + tw]
+def _starts(length: int, tile: int, overlap: float) -> list[int]:
+    """Tile origins covering [0, length) with at least `overlap` × tile shared by neighbours."""
+    if tile >= length:
+        return [0]
+    stride = tile * (1 - overlap)
+    count = int(np.ceil((length - tile) / stride)) + 1
+    return [round(i * (length - tile) / (count - 1)) for i in range(count)]
 
 
-def _iou(a, b) -> float:
+def _whole_in_tile(face: Face, tile: tuple[int, int, int, int], shape, overlap: float) -> bool:
+    """The face is small enough for neighbouring tiles to hold it whole (larger ones are the
+    last level's) and clear of any tile edge that is not the photo's."""
+    x0, y0, x1, y1 = tile
+    fx0, fy0, fx1, fy1 = face.box
+    if max(fx1 - fx0, fy1 - fy0) > overlap * max(x1 - x0, y1 - y0):
+        return False
+    h, w = shape[:2]
+    tx1, ty1 = x1 - x0, y1 - y0
+    return (
+        (fx0 > 1 or x0 == 0)
+        and (fy0 > 1 or y0 == 0)
+        and (fx1 < tx1 - 1 or x1 == w)
+        and (fy1 < ty1 - 1 or y1 == h)
+    )
+
+
+def box_iou(a, b) -> float:
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy
@@ -133,9 +186,18 @@ def _iou(a, b) -> float:
 
 
 def _merge(faces: list[Face], iou: float = 0.3) -> list[Face]:
-    """Non-maximum suppression: a face seen in two overlapping tiles is kept once."""
+    """Non-maximum suppression: a face seen by both models or in two overlapping tiles is kept
+    once. A box holding two or more other faces whole is dropped first: no face contains two
+    faces, but on a large photo of small faces the models sometimes frame the whole group."""
+    faces = [f for f in faces if sum(_contains(f.box, g.box) for g in faces if g is not f) < 2]
     kept: list[Face] = []
     for f in sorted(faces, key=lambda f: -f.score):
-        if all(_iou(f.box, k.box) < iou for k in kept):
+        if all(box_iou(f.box, k.box) < iou for k in kept):
             kept.append(f)
     return kept
+
+
+def _contains(outer, inner) -> bool:
+    return (
+        outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2] and outer[3] >= inner[3]
+    )
