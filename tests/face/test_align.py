@@ -38,3 +38,24 @@ def test_paste_back_inverts_the_crop():
     original = image_probs[:, y0:y1, x0:x1]
     agree = (back.argmax(0) == original.argmax(0))[inside]
     assert inside.mean() > 0.9 and agree.mean() > 0.98
+
+
+def test_a_turned_head_is_centred_towards_its_ears_and_widened_about_the_same_centre():
+    from faceparse.face.align import HEAD_SHIFT, covers, widen
+
+    frontal = face_at(100, 80, 20)
+    # stand_ins put the ear points on the eyes: a frontal face stays centred as before
+    assert np.allclose(crop_matrix(frontal, 64), crop_matrix(frontal, 64, head_shift=0))
+    kps = frontal.keypoints.copy()
+    kps[4:] = [[60, 90], [70, 90]]  # both ears 35 px behind the eye midpoint, as in profile
+    profile = Face(frontal.box, 1.0, kps)
+    m = crop_matrix(profile, 64)
+    # the centre moves HEAD_SHIFT × 35 px along the eye line; not down, though the ears are lower
+    assert np.allclose(m @ [100 - HEAD_SHIFT * 35, 80 + 2.2, 1], [32, 32])
+    wide = widen(m, 64, 2.0)
+    assert np.allclose(wide @ [100 - HEAD_SHIFT * 35, 80 + 2.2, 1], [32, 32])
+    assert np.allclose(wide[:, :2], m[:, :2] / 2)
+    assert not covers(m, 64, (200, 300))  # 80 px side: the 300×200 image is not inside
+    # around (75.5, 82.2): a 480 px side reaches x = 315.5, a 400 px one only 275.5
+    assert covers(widen(m, 64, 6.0), 64, (200, 300))
+    assert not covers(widen(m, 64, 5.0), 64, (200, 300))

@@ -9,7 +9,14 @@ from skimage import data
 from stand_ins import CentreDisc, face_at
 
 from faceparse.datasets.group_photos import GroupPhotoConfig, HeadShot, compose_group_photo
-from faceparse.face.detect import DetectionConfig, Face, FaceDetector, _merge, box_iou, pyramid_levels
+from faceparse.face.detect import (
+    DetectionConfig,
+    Face,
+    FaceDetector,
+    _merge,
+    box_iou,
+    pyramid_levels,
+)
 from faceparse.parsing import FaceParser, ParseOptions
 
 
@@ -54,9 +61,9 @@ def test_group_photo_keeps_every_face_whole_and_apart(detector):
     config = GroupPhotoConfig(side=(900, 1200), face_px=(40, 200), faces=(6, 6))
     photo = compose_group_photo([shot], np.random.default_rng(3), config)
     h, w = photo.image.shape[:2]
-    assert 900 <= min(h, w) and max(h, w) <= 1200 and len(photo.boxes) >= 4
+    assert min(h, w) >= 900 and max(h, w) <= 1200 and len(photo.boxes) >= 4
     for i, a in enumerate(photo.boxes):
-        assert 0 <= a[0] and a[2] <= w and 0 <= a[1] and a[3] <= h
+        assert a[0] >= 0 and a[2] <= w and a[1] >= 0 and a[3] <= h
         assert 40 <= a[2] - a[0] <= 200
         assert all(box_iou(a, b) == 0 for b in photo.boxes[i + 1 :])
 

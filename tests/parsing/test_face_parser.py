@@ -177,3 +177,50 @@ def test_a_list_is_parsed_in_one_network_call_with_the_same_labels():
     for a, b in zip(together, alone, strict=True):
         np.testing.assert_array_equal(a.labels, b.labels)
         assert a.space is FASSEG and a.labels.shape == b.labels.shape
+
+
+def test_context_views_follow_a_head_beyond_its_crop_and_paste_back_exactly():
+    from stand_ins import Bright
+
+    image = np.zeros((400, 400, 3), np.uint8)
+    yy, xx = np.mgrid[:400, :400]
+    head = (yy - 220) ** 2 + (xx - 200) ** 2 < 120**2  # far larger than the face's 80 px crop
+    image[head] = 200
+    model = Bright()
+    parser = FaceParser(model, ParseOptions(detect=False))
+    parser.detector = lambda img: [face_at(200, 180, 20)]
+    result = parser(image)
+    # 80 px crop, then views of 128, 205 and 328 px (context crops at 7/8 of the model's size)
+    assert model.sizes == [64, 56, 56, 56]
+    assert [v.outside_of is None for v in result.crops] == [True, False, False, False]
+    assert all(
+        v.outside_of is prev for prev, v in zip(result.crops, result.crops[1:], strict=False)
+    )
+    skin = result.labels == LAPA.index("skin")
+    # Every head pixel is labelled, up to one context-crop pixel (328 / 56 ≈ 6 px) at its edge.
+    disc, band = head.astype(np.uint8), np.ones((15, 15), np.uint8)
+    edge = (cv2.dilate(disc, band) > 0) & ~(cv2.erode(disc, band) > 0)
+    assert (skin == head)[~edge].all()
+
+    alone = FaceParser(Bright(), ParseOptions(detect=False, context_zoom=1))
+    alone.detector = parser.detector
+    cut = alone(image).labels == LAPA.index("skin")
+    assert cut[head].mean() < 0.3  # the first crop alone holds under a third of the head
+
+
+def test_no_context_view_where_the_head_ends_inside_the_crop_or_the_photo_ends():
+    from stand_ins import Bright
+
+    image = np.zeros((400, 400, 3), np.uint8)
+    image[170:200, 185:215] = 200  # a small bright patch well inside the crop
+    model = Bright()
+    parser = FaceParser(model, ParseOptions(detect=False))
+    parser.detector = lambda img: [face_at(200, 180, 20)]
+    parser(image)
+    assert model.sizes == [64]
+    # bright up to the crop's edge, but the crop's edge lies outside the photo there
+    small = np.full((60, 60, 3), 200, np.uint8)
+    parser.detector = lambda img: [face_at(30, 28, 20)]
+    model.sizes.clear()
+    parser(small)
+    assert model.sizes == [64]

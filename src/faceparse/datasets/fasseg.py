@@ -37,7 +37,7 @@ HELD_OUT_PERSONS = ("personne06", "personne07")
 
 
 def v3_person(name: str) -> str:
-    """"V3/+45/personne01149+0+45" or a file stem -> "personne01"."""
+    """ "V3/+45/personne01149+0+45" or a file stem -> "personne01"."""
     stem = name.rsplit("/", 1)[-1]
     return stem[: len("personne") + 2]
 

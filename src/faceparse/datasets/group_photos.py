@@ -43,7 +43,9 @@ class GroupPhotoConfig:
 
 
 def compose_group_photo(
-    shots: Sequence[HeadShot], rng: np.random.Generator, config: GroupPhotoConfig = GroupPhotoConfig()
+    shots: Sequence[HeadShot],
+    rng: np.random.Generator,
+    config: GroupPhotoConfig = GroupPhotoConfig(),
 ) -> GroupPhoto:
     w, h = (int(rng.integers(config.side[0], config.side[1] + 1)) for _ in range(2))
     canvas = _background(rng, h, w)

@@ -89,7 +89,9 @@ class FaceDetector:
                 x0, y0, x1, y1 = tile
                 found = self._detect(image[y0:y1, x0:x1], models)
                 faces += [
-                    f.shifted(x0, y0) for f in found if _whole_in_tile(f, tile, image.shape, overlap)
+                    f.shifted(x0, y0)
+                    for f in found
+                    if _whole_in_tile(f, tile, image.shape, overlap)
                 ]
         faces = _merge(faces)
         faces.sort(key=lambda f: -(f.box[2] - f.box[0]) * (f.box[3] - f.box[1]))
@@ -199,5 +201,8 @@ def _merge(faces: list[Face], iou: float = 0.3) -> list[Face]:
 
 def _contains(outer, inner) -> bool:
     return (
-        outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2] and outer[3] >= inner[3]
+        outer[0] <= inner[0]
+        and outer[1] <= inner[1]
+        and outer[2] >= inner[2]
+        and outer[3] >= inner[3]
     )

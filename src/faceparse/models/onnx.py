@@ -1,4 +1,4 @@
-"""ONNX export of trained networks (dynamic batch), and int8 post-training quantisation.
+"""ONNX export of trained networks (dynamic batch and size), and int8 post-training quantisation.
 
 Beside `OUT.onnx` goes `OUT.onnx.json`: what the network expects and returns (modality, input
 size, normalisation, label space), so an ONNX file is usable without its checkpoint.
@@ -27,7 +27,8 @@ def export_onnx(
     metadata: dict | None = None,
     output_name: str = "logits",
 ) -> Path:
-    """Write `model` (eval mode, fp32) as ONNX with a dynamic batch axis, atomically."""
+    """Write `model` (eval mode, fp32) as ONNX with dynamic batch, height and width,
+    atomically."""
     path = Path(path)
     model = model.eval().float()  # parsers return logits only unless asked for aux heads
     example = torch.zeros(1, in_channels, size, size)
@@ -41,7 +42,11 @@ def export_onnx(
             str(tmp_file),
             input_names=["input"],
             output_names=[output_name],
-            dynamic_axes={"input": {0: "batch"}, output_name: {0: "batch"}},
+            # Height and width are free too: context views are parsed at a smaller size.
+            dynamic_axes={
+                "input": {0: "batch", 2: "height", 3: "width"},
+                output_name: {0: "batch", 2: "height", 3: "width"},
+            },
             opset_version=OPSET,
             dynamo=False,
         )

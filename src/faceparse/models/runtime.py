@@ -93,9 +93,10 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def cached_onnx(net: nn.Module, card: ParserCard, source: Path) -> Path:
-    """The ONNX export of `net` (dynamic batch, card.size input), made once per source file."""
+    """The ONNX export of `net` (dynamic batch and size), made once per source file."""
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    path = cache_dir() / "onnx" / f"{card.modality}-{card.arch}-{digest}-opset{OPSET}.onnx"
+    # "hw": exported with a free height and width (files from before had a fixed size).
+    path = cache_dir() / "onnx" / f"{card.modality}-{card.arch}-{digest}-opset{OPSET}-hw.onnx"
     if not path.is_file():
         channels = 3 if card.modality == "rgb" else 1
         meta = {"label_space": card.space, "source": str(source)}

@@ -1,0 +1,138 @@
+"""Whole-head parsing by yaw: does the view around each detected face keep the whole head?
+
+On FASSEG V3's held-out persons (`faceparse.datasets.fasseg.HELD_OUT_PERSONS`, all 13 yaws)
+and FASSEG V2 test, each parser runs twice, end to end through `FaceParser`:
+
+* with detection (what `faceparse parse photo.jpg` does), and
+* with `--no-detect` (the photo is taken as the face crop; FASSEG photos are head shots).
+
+Scores are dataset-level over the FASSEG classes (predictions mapped LaPa -> FASSEG) by yaw
+bucket: mean F1, pixel accuracy, and the share of true hair + skin pixels labelled background
+(a head cut by the view shows there first).
+
+    .venv/bin/python benchmarks/whole_head.py [--shared ../shared] [--model default]
+
+Prints the table and writes docs/results/WHOLE_HEAD.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from faceparse.datasets import open_dataset
+from faceparse.datasets.fasseg import HELD_OUT_PERSONS, v3_person, v3_yaw
+from faceparse.jobs.reports import write_section
+from faceparse.jobs.speed import machine_line
+from faceparse.labels import FASSEG
+from faceparse.metrics import ParsingEvaluator
+from faceparse.parsing import FaceParser, ParseOptions
+
+BUCKETS = {"V2 test (frontal)": None, "0–15°": (0, 15), "30–60°": (30, 60), "75–90°": (75, 90)}
+HEAD = [FASSEG.index("hair"), FASSEG.index("skin")]
+
+
+def bucket_of(name: str) -> str:
+    if not name.startswith("V3/"):
+        return "V2 test (frontal)"
+    yaw = abs(v3_yaw(name))
+    return next(b for b, r in BUCKETS.items() if r and r[0] <= yaw <= r[1])
+
+
+class HeadScore:
+    """Per-class confusion plus the count of true hair/skin pixels called background."""
+
+    def __init__(self):
+        self.evaluator = ParsingEvaluator(FASSEG)
+        self.head = self.lost = 0
+
+    def update(self, pred: np.ndarray, truth: np.ndarray) -> None:
+        self.evaluator.update(pred, truth)
+        head = np.isin(truth, HEAD)
+        self.head += int(head.sum())
+        self.lost += int((head & (pred == 0)).sum())
+
+    def row(self) -> dict:
+        s = self.evaluator.compute()
+        return {
+            "mean_f1": s.mean_f1,
+            "accuracy": s.pixel_accuracy,
+            "head_lost": self.lost / max(self.head, 1),
+            "f1": dict(zip(FASSEG.classes, s.per_class_f1, strict=True)),
+        }
+
+
+def samples(fasseg: Path):
+    v2 = open_dataset("fasseg", fasseg, "test")
+    v3 = open_dataset("fasseg", fasseg, "train", subsets=("V3",))
+    for ds in (v2, v3):
+        for i, record in enumerate(ds.records):
+            if record.name.startswith("V3/") and v3_person(record.name) not in HELD_OUT_PERSONS:
+                continue
+            yield record.name, ds[i]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--shared", type=Path, default=Path("../shared"))
+    ap.add_argument("--model", default="default", help="default, landmarks or a parser file")
+    args = ap.parse_args()
+    os.environ.setdefault("FACEPARSE_MODEL_DIR", str(args.shared / "models"))
+    parsers = {
+        "detect": FaceParser.load(args.model, space="fasseg"),
+        "no-detect": FaceParser.load(
+            args.model, space="fasseg", options=ParseOptions(detect=False)
+        ),
+    }
+    scores = {(m, b): HeadScore() for m in parsers for b in BUCKETS}
+    counts = dict.fromkeys(BUCKETS, 0)
+    t0 = time.perf_counter()
+    for name, s in samples(args.shared / "data" / "fasseg"):
+        bucket = bucket_of(name)
+        counts[bucket] += 1
+        for mode, parser in parsers.items():
+            scores[mode, bucket].update(parser(s.image).labels, s.label)
+    print(f"{sum(counts.values())} photos in {time.perf_counter() - t0:.0f} s", flush=True)
+    lines = [
+        "| photos | n | mean F1 detect / no-detect | gap | pixel acc. detect / no-detect "
+        "| hair+skin called background, detect / no-detect |",
+        "|---|---|---|---|---|---|",
+    ]
+    rows = {}
+    for b, n in counts.items():
+        d, nd = scores["detect", b].row(), scores["no-detect", b].row()
+        rows[b] = {"detect": d, "no-detect": nd, "photos": n}
+        lines.append(
+            f"| {b} | {n} | {d['mean_f1']:.3f} / {nd['mean_f1']:.3f} "
+            f"| {d['mean_f1'] - nd['mean_f1']:+.3f} "
+            f"| {100 * d['accuracy']:.1f}% / {100 * nd['accuracy']:.1f}% "
+            f"| {100 * d['head_lost']:.1f}% / {100 * nd['head_lost']:.1f}% |"
+        )
+    classes = FASSEG.classes
+    lines += ["", "Per-class F1 with detection:", ""]
+    lines += ["| photos | " + " | ".join(classes) + " |", "|---" * (len(classes) + 1) + "|"]
+    for b, r in rows.items():
+        lines.append(
+            f"| {b} | " + " | ".join(f"{r['detect']['f1'][c]:.3f}" for c in classes) + " |"
+        )
+    table = "\n".join(lines)
+    print(table)
+    command = shlex.join([".venv/bin/python", "benchmarks/whole_head.py", *sys.argv[1:]])
+    body = (
+        f"Command: `{command}`  \nMachine: {machine_line()}  \nDate: {datetime.date.today()}  \n"
+        f"Held-out FASSEG V3 persons: {', '.join(HELD_OUT_PERSONS)}.\n\n{table}"
+    )
+    write_section(
+        Path("docs/results/WHOLE_HEAD.md"), f"# Whole-head parsing: measured ({args.model})", body
+    )
+
+
+if __name__ == "__main__":
+    main()
