@@ -14,12 +14,47 @@ from faceparse.labels import FASSEG, IGNORE_INDEX, LAPA
 
 def test_fusing_pseudo_labels_with_coarse_ground_truth():
     L, F = LAPA.index, FASSEG.index
-    pseudo = np.array([[L("skin"), L("l_brow"), L("l_eye"), L("u_lip"), L("background")]], np.uint8)
-    coarse = np.array([[F("nose"), F("hair"), F("skin"), F("mouth"), F("skin")]], np.uint8)
+    pseudo = np.array(
+        [
+            [L("skin"), L("l_brow"), L("l_eye"), L("u_lip"), L("background"), L("skin"), L("r_eye")]
+            + [L("skin"), L("skin")]
+        ],
+        np.uint8,
+    )
+    coarse = np.array(
+        [
+            [F("nose"), F("hair"), F("skin"), F("mouth"), F("skin"), F("eyes"), F("eyes")]
+            + [F("hair"), F("mouth")]
+        ],
+        np.uint8,
+    )
     fused = fuse_with_coarse(pseudo, coarse)
     # nose settled by truth; brow inside FASSEG hair kept; an eye on true skin -> skin;
-    # lip inside mouth kept; skin the mesh calls background (neck) -> ignored
-    assert fused.tolist() == [[L("nose"), L("l_brow"), L("skin"), L("u_lip"), IGNORE_INDEX]]
+    # lip inside mouth kept; skin the mesh calls background (neck) -> ignored; a true eye pixel
+    # the mesh calls skin -> the nearer pseudo eye's side (r_eye at x=6, l_eye at x=2); true
+    # hair the mesh calls skin -> hair; true mouth the mesh calls skin -> ignored
+    assert fused.tolist() == [
+        [L("nose"), L("l_brow"), L("skin"), L("u_lip"), IGNORE_INDEX, L("r_eye"), L("r_eye")]
+        + [L("hair"), IGNORE_INDEX]
+    ]
+
+
+def test_coarse_only_labels_take_eye_sides_from_the_keypoints_and_ignore_the_mouth():
+    from stand_ins import face_at
+
+    from faceparse.jobs.pseudo_labels import coarse_only
+
+    L, F = LAPA.index, FASSEG.index
+    coarse = np.full((40, 60), F("skin"), np.uint8)
+    coarse[:, :5] = F("background")
+    coarse[8:12, 15:25] = F("eyes")  # near the subject's right eye at (20, 10)
+    coarse[8:12, 35:45] = F("eyes")  # near the left one at (40, 10)
+    coarse[25:30, 25:35] = F("mouth")
+    coarse[0:3, 10:50] = F("hair")
+    out = coarse_only(coarse, face_at(30, 10, 20))
+    assert (out[8:12, 15:25] == L("l_eye")).all() and (out[8:12, 35:45] == L("r_eye")).all()
+    assert (out[25:30, 25:35] == IGNORE_INDEX).all()
+    assert out[0, 20] == L("hair") and out[20, 2] == L("background") and out[20, 30] == L("skin")
 
 
 def test_pseudo_label_job_records_bad_photos_goes_on_and_resumes(tmp_path):
