@@ -10,7 +10,13 @@ Scores are dataset-level over the FASSEG classes (predictions mapped LaPa -> FAS
 bucket: mean F1, pixel accuracy, and the share of true hair + skin pixels labelled background
 (a head cut by the view shows there first).
 
-    .venv/bin/python benchmarks/whole_head.py [--shared ../shared] [--model default]
+    .venv/bin/python benchmarks/whole_head.py [--shared ../shared] [--model default] \
+        [--before CHECKOUT] [--rounds 5]
+
+`--before` also times a 512² photo end to end (decode to labels, one process, one thread) with
+the default parser of an earlier checkout (`git worktree add /tmp/before <commit>`) against the
+code as it is: each in its own process, taking turns, median seconds per photo of each round,
+and their ratio.
 
 Prints the table and writes docs/results/WHOLE_HEAD.md.
 """
@@ -21,6 +27,8 @@ import argparse
 import datetime
 import os
 import shlex
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,6 +42,22 @@ from faceparse.jobs.speed import machine_line
 from faceparse.labels import FASSEG
 from faceparse.metrics import ParsingEvaluator
 from faceparse.parsing import FaceParser, ParseOptions
+
+TIMING = """
+import statistics, time
+from skimage import data
+from faceparse.parsing import FaceParser
+parser = FaceParser.load("default", threads=1)
+photo = data.astronaut()
+for _ in range(3):
+    parser(photo)
+times = []
+for _ in range(30):
+    start = time.perf_counter()
+    parser(photo)
+    times.append(time.perf_counter() - start)
+print(statistics.median(times))
+"""
 
 BUCKETS = {"V2 test (frontal)": None, "0–15°": (0, 15), "30–60°": (30, 60), "75–90°": (75, 90)}
 HEAD = [FASSEG.index("hair"), FASSEG.index("skin")]
@@ -79,10 +103,42 @@ def samples(fasseg: Path):
             yield record.name, ds[i]
 
 
+def seconds_per_photo(checkout: Path | None) -> float:
+    env = dict(os.environ)
+    if checkout is not None:
+        env["PYTHONPATH"] = str(checkout / "src")
+    out = subprocess.run(
+        [sys.executable, "-c", TIMING], env=env, check=True, capture_output=True, text=True
+    )
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def timing_lines(before: Path, rounds: int) -> list[str]:
+    commit = subprocess.run(
+        ["git", "-C", str(before), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    runs: dict[str, list[float]] = {"before": [], "now": []}
+    for _ in range(rounds):
+        runs["before"].append(seconds_per_photo(before))
+        runs["now"].append(seconds_per_photo(None))
+    b, n = statistics.median(runs["before"]), statistics.median(runs["now"])
+    return [
+        "",
+        f"End to end, 512² photo (scikit-image's astronaut), default parser, one thread: before "
+        f"({commit}) {1000 * b:.1f} ms, now {1000 * n:.1f} ms: **{n / b:.2f}×** (median of "
+        f"{rounds} rounds, each the median of 30 calls; the two took turns).",
+    ]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", type=Path, default=Path("../shared"))
     ap.add_argument("--model", default="default", help="default, landmarks or a parser file")
+    ap.add_argument("--before", type=Path, help="checkout of an earlier commit to time against")
+    ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     os.environ.setdefault("FACEPARSE_MODEL_DIR", str(args.shared / "models"))
     parsers = {
@@ -122,6 +178,8 @@ def main() -> None:
         lines.append(
             f"| {b} | " + " | ".join(f"{r['detect']['f1'][c]:.3f}" for c in classes) + " |"
         )
+    if args.before is not None:
+        lines += timing_lines(args.before, args.rounds)
     table = "\n".join(lines)
     print(table)
     command = shlex.join([".venv/bin/python", "benchmarks/whole_head.py", *sys.argv[1:]])

@@ -98,6 +98,20 @@ def write_corpus(folder: Path) -> list[Case]:
     add("face_cut_left.png", _png(np.ascontiguousarray(face[:, 200:])), "parsed")
     add("face_cut_top.png", _png(np.ascontiguousarray(face[120:, :])), "parsed")
     add("face_in_corner.png", _png(np.ascontiguousarray(face[150:, 230:])), "parsed")
+    # Overlapping faces, a face far too small to parse, and a crowd of them (issue #15).
+    overlap = np.full((400, 600, 3), 120, np.uint8)
+    overlap[60:316, 100:356] = small_face
+    overlap[120:376, 230:486] = small_face
+    add("overlapping_faces.png", _png(overlap), "parsed", face=True)
+    tiny = np.asarray(Image.fromarray(face).resize((14, 14)))
+    lonely = np.full((480, 640, 3), 200, np.uint8)
+    lonely[200:214, 300:314] = tiny
+    add("face_far_too_small.png", _png(lonely), "parsed")
+    crowd = np.full((1500, 2000, 3), 90, np.uint8)
+    for k in range(40):
+        y, x = 60 + 170 * (k // 10), 60 + 190 * (k % 10)
+        crowd[y : y + 14, x : x + 14] = tiny
+    add("crowd_of_tiny_faces.png", _png(crowd), "parsed")
     # Decompression bombs and oversized headers (item 3): refused before decoding.
     add("bomb_8000x8000.png", _bomb(8000, 8000), "failed", "over the 40 Mpx limit")
     add("bomb_20000x20000.png", _bomb(20000, 20000), "failed", "over the 40 Mpx limit")
