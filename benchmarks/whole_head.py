@@ -11,7 +11,11 @@ bucket: mean F1, pixel accuracy, and the share of true hair + skin pixels labell
 (a head cut by the view shows there first).
 
     .venv/bin/python benchmarks/whole_head.py [--shared ../shared] [--model default] \
-        [--before CHECKOUT] [--rounds 5]
+        [--views] [--before CHECKOUT] [--rounds 5]
+
+`--views` adds a table of the ways of framing a face that were tried, with detection, on the
+same photos: the FFHQ crop as it was, the crop centred towards the ears, that crop zoomed out,
+and the shipped crop with context views.
 
 `--before` also times a 512² photo end to end (decode to labels, one process, one thread) with
 the default parser of an earlier checkout (`git worktree add /tmp/before <commit>`) against the
@@ -103,6 +107,39 @@ def samples(fasseg: Path):
             yield record.name, ds[i]
 
 
+VIEWS = {
+    "FFHQ crop, centred below the eyes (before)": ParseOptions(head_shift=0, context_zoom=1),
+    "centred towards the ears": ParseOptions(context_zoom=1),
+    "centred towards the ears, zoom 1.1": ParseOptions(context_zoom=1, zoom=1.1),
+    "centred towards the ears, zoom 1.2": ParseOptions(context_zoom=1, zoom=1.2),
+    "centred towards the ears + context views at full size": ParseOptions(context_scale=1.0),
+    "centred towards the ears + context views at 7/8 size (shipped)": ParseOptions(),
+}
+
+
+def view_lines(model: str, photos: list) -> list[str]:
+    lines = [
+        "",
+        "Ways of framing a face, with detection (mean F1 / hair+skin called background / eyes F1):",
+        "",
+        "| view | " + " | ".join(BUCKETS) + " |",
+        "|---" * (len(BUCKETS) + 1) + "|",
+    ]
+    for name, options in VIEWS.items():
+        parser = FaceParser.load(model, space="fasseg", options=options)
+        scores = {b: HeadScore() for b in BUCKETS}
+        for photo_name, s in photos:
+            scores[bucket_of(photo_name)].update(parser(s.image).labels, s.label)
+        rows = [scores[b].row() for b in BUCKETS]
+        cells = [
+            f"{r['mean_f1']:.3f} / {100 * r['head_lost']:.1f}% / {r['f1']['eyes']:.3f}"
+            for r in rows
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        parser.close()
+    return lines
+
+
 def seconds_per_photo(checkout: Path | None) -> float:
     env = dict(os.environ)
     if checkout is not None:
@@ -137,6 +174,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--shared", type=Path, default=Path("../shared"))
     ap.add_argument("--model", default="default", help="default, landmarks or a parser file")
+    ap.add_argument("--views", action="store_true", help="also compare ways of framing a face")
     ap.add_argument("--before", type=Path, help="checkout of an earlier commit to time against")
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
@@ -150,7 +188,8 @@ def main() -> None:
     scores = {(m, b): HeadScore() for m in parsers for b in BUCKETS}
     counts = dict.fromkeys(BUCKETS, 0)
     t0 = time.perf_counter()
-    for name, s in samples(args.shared / "data" / "fasseg"):
+    photos = list(samples(args.shared / "data" / "fasseg"))
+    for name, s in photos:
         bucket = bucket_of(name)
         counts[bucket] += 1
         for mode, parser in parsers.items():
@@ -178,6 +217,8 @@ def main() -> None:
         lines.append(
             f"| {b} | " + " | ".join(f"{r['detect']['f1'][c]:.3f}" for c in classes) + " |"
         )
+    if args.views:
+        lines += view_lines(args.model, photos)
     if args.before is not None:
         lines += timing_lines(args.before, args.rounds)
     table = "\n".join(lines)

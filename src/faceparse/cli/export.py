@@ -12,7 +12,9 @@ console = Console(stderr=True)
 
 def export_command(
     checkpoint: Path = typer.Argument(..., help="A checkpoint from `faceparse train`."),
-    onnx: Path | None = typer.Option(None, "--onnx", help="Output .onnx file (dynamic batch and size)."),
+    onnx: Path | None = typer.Option(
+        None, "--onnx", help="Output .onnx file (dynamic batch and size)."
+    ),
     safetensors: Path | None = typer.Option(
         None,
         "--safetensors",

@@ -97,9 +97,10 @@ class LandmarkCropModel:
         self.size = size
 
     def predict(self, crops: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
-        n, c = len(crops), self.space.num_classes
-        out = np.zeros((n, c, self.size, self.size), np.float32)
-        sigma = 0.01 * self.size
+        # Context views come smaller than `size`: work at whatever size the crops have.
+        n, c, side = len(crops), self.space.num_classes, crops.shape[1]
+        out = np.zeros((n, c, side, crops.shape[2]), np.float32)
+        sigma = 0.01 * side
         for i, crop in enumerate(crops):
             found = self.parser(crop)
             if found is None:  # the mesh can miss a face the detector found: all background

@@ -19,7 +19,15 @@ import cv2
 import numpy as np
 
 from ..errors import DataError, UnknownNameError
-from ..face.align import covers, crop_box, crop_matrix, paste_back, warp_to_crop, widen
+from ..face.align import (
+    HEAD_SHIFT,
+    covers,
+    crop_box,
+    crop_matrix,
+    paste_back,
+    warp_to_crop,
+    widen,
+)
 from ..face.detect import Face, FaceDetector
 from ..imageio import DEFAULT_MAX_PIXELS, read_gray, to_rgb
 from ..labels import LabelSpace, get_label_space, mapping_lut
@@ -38,7 +46,9 @@ class CropModel(Protocol):
 @dataclass(frozen=True)
 class ParseOptions:
     detect: bool = True  # False: every image is already one face crop
-    zoom: float = 1.0  # crop side relative to the FFHQ framing (1 = whole head and hair)
+    zoom: float = 1.0  # crop side relative to the FFHQ framing
+    # How far the crop's centre moves from the eyes towards the ears' midpoint (face.align).
+    head_shift: float = HEAD_SHIFT
     # Larger photos are parsed at this longest side and the labels resized back: an 8000² photo
     # would otherwise need gigabytes of class probabilities.
     max_side: int = 2048
@@ -52,9 +62,9 @@ class ParseOptions:
     context_zoom: float = 1.6
     max_views: int = 4
     # Side of the context views' crops, as a share of the model's: they label only what lies
-    # beyond the first crop (hair, neck, the back of the head), where a coarser grid does. On
-    # FASSEG's held-out ±30-90° photos, hair + skin called background: 1.5-1.8% at full size,
-    # 1.7-1.8% at 7/8, 2.2% at 3/4 (benchmarks/whole_head.py, 2026-11-30).
+    # beyond the first crop (hair, neck, the back of the head), where a coarser grid does; 7/8
+    # takes about 3/4 of the time of a full-size view and lost 0.0-0.3 points of head against it
+    # on FASSEG's held-out photos (docs/results/WHOLE_HEAD.md).
     context_scale: float = 0.875
     # Faces narrower than this (photo pixels) are listed as `too_small` and not parsed: at about
     # 40 px eyes already score 0.38 F1, and most detections narrower than 32 px are not faces.
@@ -352,7 +362,7 @@ class FaceParser:
             notes.append(f"{len(faces)} faces found; parsed the {self.options.max_faces} largest")
             faces = faces[: self.options.max_faces]
         size = self.model.size
-        matrices = [crop_matrix(f, size, self.options.zoom) for f in faces]
+        matrices = [crop_matrix(f, size, self.options.zoom, self.options.head_shift) for f in faces]
         crops = [warp_to_crop(work, m, size) for m in matrices]
         depth_crops = None
         if render_depth:

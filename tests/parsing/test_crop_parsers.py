@@ -1,0 +1,23 @@
+"""Tests of faceparse.parsing.crop_parsers."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from faceparse.labels import LAPA
+
+
+def test_landmark_crop_model_parses_crops_of_any_size():
+    pytest.importorskip("mediapipe")
+    from faceparse.parsing.crop_parsers import LandmarkCropModel
+
+    model = LandmarkCropModel(size=256)
+    crops = np.stack([cv2.resize(data.astronaut(), (224, 224))])  # a context view's size
+    probs = model.predict(crops)
+    assert probs.shape == (1, 11, 224, 224)
+    assert np.allclose(probs.sum(1), 1, atol=1e-5)
+    labels = probs[0].argmax(0)
+    assert (labels == LAPA.index("nose")).sum() > 50 and (labels == LAPA.index("l_eye")).any()
