@@ -160,3 +160,20 @@ def pseudo_label(
             chain(*sources), out, teacher, size, progress=lambda: bar.advance(task)
         )
     console.print(f"{out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@data_app.command("self-label")
+def self_label(
+    data: Path = typer.Argument(..., help="Training data from `faceparse data pseudo-label`."),
+    parser: Path = typer.Option(..., help="The trained parser (.safetensors or .pt)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for the relabelled copy."),
+    prior: float = typer.Option(0.5, min=0.0, max=1.0, help="Weight of the current labels."),
+) -> None:
+    """One self-training round: the face parts of the Celeb1k training crops relabelled by
+    `parser` (with flip test-time augmentation), fused with their current labels as a prior;
+    everything else is kept (docs/guide/MODELS.md)."""
+    from ..jobs.self_labels import SelfLabelConfig
+    from ..jobs.self_labels import self_label as run_self_label
+
+    counts = run_self_label(data, parser, out, SelfLabelConfig(prior=prior))
+    console.print(f"{out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

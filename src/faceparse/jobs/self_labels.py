@@ -1,0 +1,114 @@
+"""One round of self-training data: the face parts of each Celeb1k training crop relabelled by a
+trained parser, fused with the labels the crop had as a prior.
+
+The parser sees each crop and its mirror image (flip test-time augmentation; left/right classes
+swapped back). Only pixels labelled skin or a face part (brows, eyes, nose, lips, inner mouth)
+are relabelled, and only among those classes: per pixel the class maximising the parser's
+probability times the prior, which gives the crop's current label `prior` of its weight and
+spreads the rest evenly. Hair and background (ground truth in Celeb1k), FASSEG crops (corrected
+by FASSEG's own labels) and the validation crops keep their labels, so a round's validation
+score is comparable with the last one's.
+
+    self_label("runs/default-data", "rgb.safetensors", "runs/default-data-r1")
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..datasets import FolderDataset
+from ..imageio import read_rgb, write_png_atomic
+from ..labels import LAPA
+from ..normalization import normalize_rgb
+
+PART_CLASSES = (
+    "skin",
+    "l_brow",
+    "r_brow",
+    "l_eye",
+    "r_eye",
+    "nose",
+    "u_lip",
+    "inner_mouth",
+    "l_lip",
+)
+
+
+@dataclass(frozen=True)
+class SelfLabelConfig:
+    prior: float = 0.5  # weight of the crop's current label in the prior over PART_CLASSES
+    prefix: str = "celeb1k_"  # training crops whose names start so are relabelled
+    batch_size: int = 16
+
+
+def flip_averaged(run, crops: np.ndarray) -> np.ndarray:
+    """(N, C, S, S) probabilities: the mean of the crops' and their mirror images', the latter
+    flipped back with left/right classes swapped."""
+    x = np.stack([normalize_rgb(c) for c in crops])
+    probs = run(x)
+    mirrored = run(np.ascontiguousarray(x[..., ::-1]))[..., ::-1]
+    swap = LAPA.flip_lut()[: probs.shape[1]]
+    return (probs + mirrored[:, swap]) / 2
+
+
+def fuse_parts(probs: np.ndarray, labels: np.ndarray, prior: float) -> np.ndarray:
+    """Labels (S×S) with their skin and part pixels decided by `probs` (C×S×S) times a prior
+    that gives the current label `prior` and the other part classes (1 - prior) / K each."""
+    parts = np.array([LAPA.index(c) for c in PART_CLASSES])
+    weight = np.full((len(parts), *labels.shape), (1 - prior) / len(parts), np.float32)
+    for k, cls in enumerate(parts):
+        weight[k][labels == cls] += prior
+    best = parts[(probs[parts] * weight).argmax(0)]
+    return np.where(np.isin(labels, parts), best, labels).astype(np.uint8)
+
+
+def self_label(
+    data: str | Path,
+    parser: str | Path,
+    out: str | Path,
+    config: SelfLabelConfig = SelfLabelConfig(),
+    backend: str = "auto",
+) -> dict:
+    """Write a copy of the folder dataset `data` to `out` with relabelled training crops and
+    return counts. Images are hard-linked where the file system allows."""
+    from ..parsing.crop_parsers import load_parser_runner
+
+    data, out = Path(data), Path(out)
+    run = load_parser_runner(parser, "rgb", backend).run
+    for sub in ("images", "labels"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    for name in ("train_list.txt", "val_list.txt", "manifest.jsonl"):
+        if (data / name).is_file():
+            shutil.copyfile(data / name, out / name)
+    train = FolderDataset(data, "train")
+    chosen = [r for r in train.records if r.name.startswith(config.prefix)]
+    relabelled = {r.name for r in chosen}
+    for record in FolderDataset(data, "all").records:
+        _link(record.image, out / "images" / record.image.name)
+        if record.name not in relabelled:
+            _link(record.label, out / "labels" / record.label.name)
+    changed = 0
+    for i in range(0, len(chosen), config.batch_size):
+        batch = chosen[i : i + config.batch_size]
+        crops = np.stack([read_rgb(r.image) for r in batch])
+        probs = flip_averaged(run, crops)
+        for record, p in zip(batch, probs, strict=True):
+            labels = train.read_label(record)
+            fused = fuse_parts(p, labels, config.prior)
+            changed += int((fused != labels).sum())
+            write_png_atomic(out / "labels" / record.label.name, fused)
+    return {"relabelled": len(chosen), "pixels_changed": changed}
+
+
+def _link(src: Path, dst: Path) -> None:
+    if dst.exists():
+        dst.unlink()
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
