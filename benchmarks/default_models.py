@@ -19,9 +19,7 @@ Prints the table and writes docs/results/MODELS.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import shlex
 import statistics
 import sys
 import time
@@ -33,8 +31,7 @@ from skimage import data
 from faceparse.datasets import open_dataset
 from faceparse.datasets.occlusion import occlude
 from faceparse.imageio import list_images, read_gray, read_rgb
-from faceparse.jobs.reports import write_section
-from faceparse.jobs.speed import machine_line
+from faceparse.jobs.reports import publish, table_head
 from faceparse.labels import FASSEG, IGNORE_INDEX, LAPA
 from faceparse.metrics import ParsingEvaluator
 from faceparse.models.files import shipped
@@ -176,11 +173,15 @@ def main() -> None:
 
     for name, seconds in seconds_per_photo(rows, args.repeats).items():
         results[name]["seconds"] = seconds
-    head = (
-        "| parser | FASSEG mean F1 | pixel acc. | occluded mean F1 | Celeb1k hair F1 "
-        "| hair precision, headwear | s / photo |"
+    lines = table_head(
+        "parser",
+        "FASSEG mean F1",
+        "pixel acc.",
+        "occluded mean F1",
+        "Celeb1k hair F1",
+        "hair precision, headwear",
+        "s / photo",
     )
-    lines = [head, "|---|---|---|---|---|---|---|"]
     for name, r in results.items():
         lines.append(
             f"| {name} | {r['clean']['mean_f1']:.3f} | {100 * r['clean']['accuracy']:.1f}% "
@@ -192,8 +193,7 @@ def main() -> None:
         "",
         "Per-class F1 on FASSEG V2 test (clean / occluded):",
         "",
-        "| parser | " + " | ".join(classes) + " |",
-        "|---" * (len(classes) + 1) + "|",
+        *table_head("parser", *classes),
     ]
     for name, r in results.items():
         cells = [f"{r['clean']['f1'][c]:.3f} / {r['occluded']['f1'][c]:.3f}" for c in classes]
@@ -205,17 +205,15 @@ def main() -> None:
         "",
         *detection_by_yaw(fasseg),
     ]
-    table = "\n".join(lines)
-    print(table)
-    command = shlex.join([".venv/bin/python", "benchmarks/default_models.py", *sys.argv[1:]])
-    body = (
-        f"Command: `{command}`"
-        f"  \nMachine: {machine_line()}  \nDate: {datetime.date.today()}  \n"
+    publish(
+        Path("docs/results/MODELS.md"),
+        "# Shipped parsers: measured",
+        "\n".join(lines),
+        "benchmarks/default_models.py",
+        sys.argv[1:],
         f"Speed: median of {args.repeats} rounds, one photo at a time, detection included; the "
-        "rows take turns within each round.\n\n"
-        f"{table}"
+        "rows take turns within each round.",
     )
-    write_section(Path("docs/results/MODELS.md"), "# Shipped parsers: measured", body)
 
 
 if __name__ == "__main__":

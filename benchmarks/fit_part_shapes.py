@@ -14,9 +14,7 @@ Prints the table and writes docs/results/PART_SHAPES.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import itertools
-import shlex
 import sys
 from pathlib import Path
 
@@ -25,8 +23,7 @@ import numpy as np
 from faceparse.datasets import open_dataset
 from faceparse.datasets.fasseg import HELD_OUT_PERSONS, v3_person
 from faceparse.face.landmarks import FaceMeshDetector
-from faceparse.jobs.reports import write_section
-from faceparse.jobs.speed import machine_line
+from faceparse.jobs.reports import publish, table_head
 from faceparse.labels import FASSEG
 from faceparse.parsing.landmark_parser import (
     _L_EYE,
@@ -93,10 +90,7 @@ def main() -> None:
     baseline = {"eyes": (1.0, 1.0), "nose": 1.0}
     chosen = {"eyes": shipped.eye_scale, "nose": shipped.nose_width}
     build = {"eyes": eyes, "nose": nose}
-    lines = [
-        "| part | shape | train F1 | V2 test F1 |",
-        "|---|---|---|---|",
-    ]
+    lines = table_head("part", "shape", "train F1", "V2 test F1")
     for part, options in candidates.items():
         scored = [(part_f1(faces["train"], f, part), shape) for shape, f in options]
         best_f1, best = max(scored, key=lambda t: t[0])
@@ -113,14 +107,14 @@ def main() -> None:
         f"Photos with a face mesh: {len(faces['train'])} train, {len(faces['test'])} test. "
         "Eye shape: (along, across) the corner line; nose: width across its axis.",
     ]
-    table = "\n".join(lines)
-    print(table)
-    command = shlex.join([".venv/bin/python", "benchmarks/fit_part_shapes.py", *sys.argv[1:]])
-    body = (
-        f"Command: `{command}`  \nMachine: {machine_line()}  \nDate: {datetime.date.today()}  \n"
-        f"Held-out FASSEG V3 persons (not used): {', '.join(HELD_OUT_PERSONS)}.\n\n{table}"
+    publish(
+        Path("docs/results/PART_SHAPES.md"),
+        "# Part shapes fitted to hand labels",
+        "\n".join(lines),
+        "benchmarks/fit_part_shapes.py",
+        sys.argv[1:],
+        f"Held-out FASSEG V3 persons (not used): {', '.join(HELD_OUT_PERSONS)}.",
     )
-    write_section(Path("docs/results/PART_SHAPES.md"), "# Part shapes fitted to hand labels", body)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,6 @@ Prints the table and writes docs/results/GROUP_PHOTOS.md.
 from __future__ import annotations
 
 import argparse
-import datetime
-import shlex
 import statistics
 import sys
 import time
@@ -29,8 +27,7 @@ from faceparse.datasets.fasseg import HELD_OUT_PERSONS, v3_person
 from faceparse.datasets.group_photos import GroupPhotoConfig, HeadShot, compose_group_photo
 from faceparse.face.detect import FaceDetector, box_iou
 from faceparse.imageio import list_images, read_rgb
-from faceparse.jobs.reports import write_section
-from faceparse.jobs.speed import machine_line
+from faceparse.jobs.reports import publish, table_head
 
 CANVAS_SEED = 4096
 SIZE_BUCKETS = ((40, 80), (80, 160), (160, 400))
@@ -104,7 +101,7 @@ def main() -> None:
                 misses.append(f"canvas {k}: {name} at {width:.0f} px")
     found = sum(v[0] for v in per_bucket.values())
     total = sum(v[1] for v in per_bucket.values())
-    lines = ["| face box width | faces | recall |", "|---|---|---|"]
+    lines = table_head("face box width", "faces", "recall")
     for (lo, hi), (ok, n) in per_bucket.items():
         lines.append(f"| {lo}-{hi} px | {n} | {ok / max(n, 1):.3f} |")
     lines.append(f"| **all** | {total} | **{found / max(total, 1):.3f}** |")
@@ -121,15 +118,15 @@ def main() -> None:
     ]
     if misses:
         lines += ["", "Missed faces:", "", *[f"- {m}" for m in misses[:30]]]
-    table = "\n".join(lines)
-    print(table)
-    command = shlex.join([".venv/bin/python", "benchmarks/group_photos.py", *sys.argv[1:]])
-    body = (
-        f"Command: `{command}`  \nMachine: {machine_line()}  \nDate: {datetime.date.today()}  \n"
+    publish(
+        Path("docs/results/GROUP_PHOTOS.md"),
+        "# Group photos: measured",
+        "\n".join(lines),
+        "benchmarks/group_photos.py",
+        sys.argv[1:],
         f"{args.canvases} canvases, seed {CANVAS_SEED}; held-out FASSEG persons: "
-        f"{', '.join(HELD_OUT_PERSONS)}.\n\n{table}"
+        f"{', '.join(HELD_OUT_PERSONS)}.",
     )
-    write_section(Path("docs/results/GROUP_PHOTOS.md"), "# Group photos: measured", body)
 
 
 if __name__ == "__main__":

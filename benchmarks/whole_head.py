@@ -28,9 +28,7 @@ Prints the table and writes docs/results/WHOLE_HEAD.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import shlex
 import statistics
 import subprocess
 import sys
@@ -41,8 +39,7 @@ import numpy as np
 
 from faceparse.datasets import open_dataset
 from faceparse.datasets.fasseg import HELD_OUT_PERSONS, v3_person, v3_yaw
-from faceparse.jobs.reports import write_section
-from faceparse.jobs.speed import machine_line
+from faceparse.jobs.reports import publish, table_head
 from faceparse.labels import FASSEG
 from faceparse.metrics import ParsingEvaluator
 from faceparse.parsing import FaceParser, ParseOptions
@@ -122,8 +119,7 @@ def view_lines(model: str, photos: list) -> list[str]:
         "",
         "Ways of framing a face, with detection (mean F1 / hair+skin called background / eyes F1):",
         "",
-        "| view | " + " | ".join(BUCKETS) + " |",
-        "|---" * (len(BUCKETS) + 1) + "|",
+        *table_head("view", *BUCKETS),
     ]
     for name, options in VIEWS.items():
         parser = FaceParser.load(model, space="fasseg", options=options)
@@ -195,11 +191,14 @@ def main() -> None:
         for mode, parser in parsers.items():
             scores[mode, bucket].update(parser(s.image).labels, s.label)
     print(f"{sum(counts.values())} photos in {time.perf_counter() - t0:.0f} s", flush=True)
-    lines = [
-        "| photos | n | mean F1 detect / no-detect | gap | pixel acc. detect / no-detect "
-        "| hair+skin called background, detect / no-detect |",
-        "|---|---|---|---|---|---|",
-    ]
+    lines = table_head(
+        "photos",
+        "n",
+        "mean F1 detect / no-detect",
+        "gap",
+        "pixel acc. detect / no-detect",
+        "hair+skin called background, detect / no-detect",
+    )
     rows = {}
     for b, n in counts.items():
         d, nd = scores["detect", b].row(), scores["no-detect", b].row()
@@ -212,7 +211,7 @@ def main() -> None:
         )
     classes = FASSEG.classes
     lines += ["", "Per-class F1 with detection:", ""]
-    lines += ["| photos | " + " | ".join(classes) + " |", "|---" * (len(classes) + 1) + "|"]
+    lines += table_head("photos", *classes)
     for b, r in rows.items():
         lines.append(
             f"| {b} | " + " | ".join(f"{r['detect']['f1'][c]:.3f}" for c in classes) + " |"
@@ -221,15 +220,13 @@ def main() -> None:
         lines += view_lines(args.model, photos)
     if args.before is not None:
         lines += timing_lines(args.before, args.rounds)
-    table = "\n".join(lines)
-    print(table)
-    command = shlex.join([".venv/bin/python", "benchmarks/whole_head.py", *sys.argv[1:]])
-    body = (
-        f"Command: `{command}`  \nMachine: {machine_line()}  \nDate: {datetime.date.today()}  \n"
-        f"Held-out FASSEG V3 persons: {', '.join(HELD_OUT_PERSONS)}.\n\n{table}"
-    )
-    write_section(
-        Path("docs/results/WHOLE_HEAD.md"), f"# Whole-head parsing: measured ({args.model})", body
+    publish(
+        Path("docs/results/WHOLE_HEAD.md"),
+        f"# Whole-head parsing: measured ({args.model})",
+        "\n".join(lines),
+        "benchmarks/whole_head.py",
+        sys.argv[1:],
+        f"Held-out FASSEG V3 persons: {', '.join(HELD_OUT_PERSONS)}.",
     )
 
 
