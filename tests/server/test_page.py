@@ -7,6 +7,8 @@ import socket
 import threading
 import time
 
+import cv2
+import numpy as np
 import pytest
 from PIL import Image
 from skimage import data
@@ -71,5 +73,16 @@ def test_web_page_in_headless_chromium(live_server, tmp_path):
         assert int(canvas.get_attribute("data-shown")) < shown
         links = browser.find_elements(By.CSS_SELECTOR, "#downloads a")
         assert any("skin" in a.text for a in links)
+        # a face found but too small to parse is said so, not "no face"
+        small = np.full((480, 640, 3), 200, np.uint8)
+        small[100:260, 200:360] = cv2.resize(
+            data.astronaut(), (160, 160), interpolation=cv2.INTER_AREA
+        )
+        Image.fromarray(small).save(tmp_path / "thumbnail.png")
+        browser.find_element(By.ID, "file").send_keys(str(tmp_path / "thumbnail.png"))
+        WebDriverWait(browser, 60).until(
+            lambda b: "in thumbnail" in b.find_element(By.ID, "status").text
+        )
+        assert "1 too small to parse" in browser.find_element(By.ID, "status").text
     finally:
         browser.quit()
