@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+from skimage import data
 from typer.testing import CliRunner
 
 from faceparse.cli import app as cli_app
@@ -17,3 +24,25 @@ def test_exit_codes_all_done_some_failed_none_done(tmp_path, corpus):
     assert runner.invoke(cli_app, ["parse", *some, *common]).exit_code == 3
     none = [str(folder / "empty.jpg"), str(folder / "text.jpg")]
     assert runner.invoke(cli_app, ["parse", *none, *common]).exit_code == 1
+
+
+def test_min_face_and_no_context_reach_the_parser(tmp_path):
+    canvas = np.full((480, 640, 3), 200, np.uint8)
+    canvas[100:260, 200:360] = cv2.resize(
+        data.astronaut(), (160, 160), interpolation=cv2.INTER_AREA
+    )
+    Image.fromarray(canvas).save(tmp_path / "small.png")
+    Image.fromarray(data.astronaut()).save(tmp_path / "astronaut.png")
+    runner = CliRunner()
+
+    def summary(name: str, *flags: str) -> dict:
+        out = tmp_path / "-".join(["out", *flags])
+        result = runner.invoke(cli_app, ["parse", str(tmp_path / name), "--out", str(out), *flags])
+        assert result.exit_code == 0, result.output
+        return json.loads((out / f"{Path(name).stem}.json").read_text())
+
+    assert len(summary("small.png")["too_small"]) == 1
+    assert summary("small.png", "--min-face", "16")["num_faces"] == 1
+    whole = summary("astronaut.png")["areas"]["hair"]
+    cut = summary("astronaut.png", "--no-context")["areas"]["hair"]
+    assert cut < whole  # her hair above the crop is labelled only with the context view

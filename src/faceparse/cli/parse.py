@@ -44,6 +44,14 @@ def parse_command(
         help="Refuse photos with more pixels than this, read from the file header before "
         "decoding (memory per photo grows with its pixels).",
     ),
+    min_face: int = typer.Option(
+        32, min=1, help="Faces narrower than this (px) are listed as too_small, not parsed."
+    ),
+    context: bool = typer.Option(
+        True,
+        help="--no-context: label only each face's crop, faster, even where the head goes on "
+        "past it (hair, neck, the back of a turned head).",
+    ),
     overwrite: bool = typer.Option(False, help="Redo inputs already parsed in --out."),
     backend: Backend = "auto",
     device: Device = "auto",
@@ -62,7 +70,13 @@ def parse_command(
     from ..parsing import FaceParser, ParseOptions
 
     set_threads(threads)
-    options = ParseOptions(detect=detect, max_side=max_side, max_pixels=max_pixels)
+    options = ParseOptions(
+        detect=detect,
+        max_side=max_side,
+        max_pixels=max_pixels,
+        min_face_px=min_face,
+        context_zoom=ParseOptions.context_zoom if context else 1.0,
+    )
     make_parser = functools.partial(
         FaceParser.load,
         model,
