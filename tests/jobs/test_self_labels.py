@@ -60,13 +60,25 @@ def test_self_label_relabels_only_the_celeb1k_training_crops(tmp_path):
     for name in ("celeb1k_a", "fasseg_b", "celeb1k_c"):
         write_png_atomic(src / "images" / f"{name}.png", crop)
         write_png_atomic(src / "labels" / f"{name}.png", labels)
-    (src / "train_list.txt").write_text("celeb1k_a\nfasseg_b\n")
+    (src / "images" / "celeb1k_bad.png").write_bytes(b"not a png")  # damaged: kept, recorded
+    write_png_atomic(src / "labels" / "celeb1k_bad.png", labels)
+    write_png_atomic(src / "images" / "celeb1k_small.png", crop[:64, :64])  # labels don't fit
+    write_png_atomic(src / "labels" / "celeb1k_small.png", labels)
+    (src / "train_list.txt").write_text("celeb1k_a\nfasseg_b\nceleb1k_bad\nceleb1k_small\n")
     (src / "val_list.txt").write_text("celeb1k_c\n")
     counts = self_label(src, shipped("rgb_lapa.safetensors"), tmp_path / "r1")
     assert counts["relabelled"] == 1 and counts["pixels_changed"] > 0
+    reasons = {e["name"]: e["reason"] for e in counts["failed"]}
+    assert (
+        set(reasons) == {"celeb1k_bad", "celeb1k_small"}
+        and "celeb1k_bad.png" in reasons["celeb1k_bad"]
+    )
+    assert "(128, 128)" in reasons["celeb1k_small"]
+    for name in ("celeb1k_bad", "celeb1k_small"):
+        assert np.array_equal(read_label_ids(tmp_path / "r1" / "labels" / f"{name}.png"), labels)
     names = {"a": "celeb1k_a", "b": "fasseg_b", "c": "celeb1k_c"}
     out = {k: read_label_ids(tmp_path / "r1" / "labels" / f"{n}.png") for k, n in names.items()}
     assert np.array_equal(out["b"], labels) and np.array_equal(out["c"], labels)
     assert (out["a"][:10] == L("hair")).all()  # hair is never relabelled
     assert set(np.unique(out["a"][10:])) > {L("skin")}  # the parser found parts in the face
-    assert (tmp_path / "r1" / "train_list.txt").read_text() == "celeb1k_a\nfasseg_b\n"
+    assert (tmp_path / "r1" / "train_list.txt").read_text().startswith("celeb1k_a\nfasseg_b\n")

@@ -176,4 +176,7 @@ def self_label(
     from ..jobs.self_labels import self_label as run_self_label
 
     counts = run_self_label(data, parser, out, SelfLabelConfig(prior=prior))
+    failed = counts.pop("failed")
     console.print(f"{out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    for entry in failed:
+        console.print(f"kept the labels of {entry['name']}: {entry['reason']}")

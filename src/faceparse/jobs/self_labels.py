@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets import FolderDataset
+from ..errors import DataError
 from ..imageio import read_rgb, write_png_atomic
 from ..labels import LAPA
 from ..normalization import normalize_rgb
@@ -75,7 +76,8 @@ def self_label(
     backend: str = "auto",
 ) -> dict:
     """Write a copy of the folder dataset `data` to `out` with relabelled training crops and
-    return counts. Images are hard-linked where the file system allows."""
+    return counts, and the crops that could not be read (`failed`, each with its reason; they
+    keep their labels). Images are hard-linked where the file system allows."""
     from ..parsing.crop_parsers import load_parser_runner
 
     data, out = Path(data), Path(out)
@@ -92,17 +94,35 @@ def self_label(
         _link(record.image, out / "images" / record.image.name)
         if record.name not in relabelled:
             _link(record.label, out / "labels" / record.label.name)
-    changed = 0
+    changed, failed = 0, []
     for i in range(0, len(chosen), config.batch_size):
-        batch = chosen[i : i + config.batch_size]
-        crops = np.stack([read_rgb(r.image) for r in batch])
-        probs = flip_averaged(run, crops)
-        for record, p in zip(batch, probs, strict=True):
-            labels = train.read_label(record)
+        batch = []
+        for record in chosen[i : i + config.batch_size]:
+            try:
+                batch.append((record, _readable_pair(train, record)))
+            except DataError as e:  # a damaged crop keeps what it had; the round goes on
+                failed.append({"name": record.name, "reason": str(e)})
+                if record.label.is_file():
+                    _link(record.label, out / "labels" / record.label.name)
+        if not batch:
+            continue
+        probs = flip_averaged(run, np.stack([image for _, (image, _) in batch]))
+        for (record, (_, labels)), p in zip(batch, probs, strict=True):
             fused = fuse_parts(p, labels, config.prior)
             changed += int((fused != labels).sum())
             write_png_atomic(out / "labels" / record.label.name, fused)
-    return {"relabelled": len(chosen), "pixels_changed": changed}
+    relabelled_count = len(chosen) - len(failed)
+    return {"relabelled": relabelled_count, "pixels_changed": changed, "failed": failed}
+
+
+def _readable_pair(dataset: FolderDataset, record) -> tuple[np.ndarray, np.ndarray]:
+    """A crop and its labels, or DataError naming the file when they cannot be used."""
+    image, labels = read_rgb(record.image), dataset.read_label(record)
+    if image.shape[:2] != labels.shape:
+        raise DataError(
+            record.label, "size_mismatch", f"labels {labels.shape} for a crop {image.shape[:2]}"
+        )
+    return image, labels
 
 
 def _link(src: Path, dst: Path) -> None:
