@@ -43,7 +43,7 @@ def samples_per_second(source, count: int, rounds: int) -> tuple[float, float]:
     """(loader path, device path) augmented samples/s on one thread, median of rounds."""
     torch.set_num_threads(1)
     keep = np.ones(len(source), bool)
-    loader = AugmentedFaces(source, SIZE, 0, keep, with_depth=False)
+    loader = AugmentedFaces(source, SIZE, 0, keep, False)
     decoded = DecodedFaces(source, SIZE, 0, keep, with_depth=False)
     augment = DeviceAugment(source[0].space)
     for i in range(len(source)):  # the device path's first epoch: decode and keep

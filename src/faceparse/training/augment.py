@@ -17,7 +17,6 @@ within a few grey levels. Occluders are drawn by the loader path only.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 
 import cv2
 import numpy as np
@@ -25,10 +24,9 @@ import torch
 import torch.nn.functional as F
 
 from ..datasets import Sample
-from ..errors import DataError
 from ..labels import IGNORE_INDEX, LabelSpace
 from ..normalization import IMAGENET_MEAN, IMAGENET_STD
-from .data import next_readable
+from .data import TrainingFaces, next_readable
 
 # One row per sample: scale, angle (degrees), shift x, shift y (fractions of the size), flip,
 # brightness, contrast, saturation (factors), hue (degrees).
@@ -86,24 +84,13 @@ def letterbox(sample: Sample, size: int) -> Sample:
     )
 
 
-class DecodedFaces(torch.utils.data.Dataset):
+class DecodedFaces(TrainingFaces):
     """Item (epoch, index) -> uint8 tensors of the letterboxed sample (decoded once, then kept
     in memory) and its augmentation parameters; `skipped` as in AugmentedFaces."""
 
-    def __init__(
-        self,
-        source: Sequence[Sample],
-        size: int,
-        seed: int,
-        depth_labelled: np.ndarray,
-        with_depth: bool,
-    ):
-        self.source, self.size, self.seed = source, size, seed
-        self.depth_labelled, self.with_depth = depth_labelled, with_depth
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         self._cache: dict[int, Sample] = {}
-
-    def __len__(self) -> int:
-        return len(self.source)
 
     def __getitem__(self, item: tuple[int, int]) -> dict:
         epoch, index = item
@@ -116,9 +103,8 @@ class DecodedFaces(torch.utils.data.Dataset):
             ),
             "skipped": skipped,
         }
+        self.check_depth(sample)
         if self.with_depth:
-            if sample.depth is None:
-                raise DataError(sample.name, "missing", "this mode needs depth; set data.depth")
             out["depth"] = torch.from_numpy(sample.depth)[None]
             out["depth_labelled"] = torch.tensor(bool(self.depth_labelled[index]))
         return out

@@ -30,9 +30,10 @@ def choose_depth_labelled(count: int, fraction: float, seed: int) -> np.ndarray:
     return keep
 
 
-class AugmentedFaces(torch.utils.data.Dataset):
-    """Item (epoch, index) -> dict of rgb, depth, label, depth_label tensors, and `skipped`:
-    the damaged files passed over to fill this slot, one per line ("" when none)."""
+class TrainingFaces(torch.utils.data.Dataset):
+    """What the training loaders share: items are (epoch, index) slots over `source`, each
+    sample at `size`, drawn from a generator seeded by (seed, epoch, index) so that batch k is
+    the same after `--resume`; `depth_labelled` says which keep depth labels (scarce depth)."""
 
     def __init__(
         self,
@@ -41,28 +42,35 @@ class AugmentedFaces(torch.utils.data.Dataset):
         seed: int,
         depth_labelled: np.ndarray,
         with_depth: bool,
-        occlusion: float = 0.0,
-        occluded_copies: int = 0,
     ):
-        """`occlusion`: probability of an occluder on the crop (covered pixels -> background).
-        `occluded_copies` > 0 adds `occluded` (K×3×H×W) and `visible` (K×H×W) for
-        occlusion-robust distillation, keeping `rgb` clean."""
-        self.source = source
-        self.occlusion = occlusion
-        self.occluded_copies = occluded_copies
-        self.transform = training_transform(size)
-        self.seed = seed
-        self.depth_labelled = depth_labelled
-        self.with_depth = with_depth
+        self.source, self.size, self.seed = source, size, seed
+        self.depth_labelled, self.with_depth = depth_labelled, with_depth
 
     def __len__(self) -> int:
         return len(self.source)
 
+    def check_depth(self, sample: Sample) -> None:
+        if self.with_depth and sample.depth is None:
+            raise ConfigError(f"{sample.name}: this mode needs depth; set data.depth")
+
+
+class AugmentedFaces(TrainingFaces):
+    """Item (epoch, index) -> dict of rgb, depth, label, depth_label tensors, and `skipped`:
+    the damaged files passed over to fill this slot, one per line ("" when none)."""
+
+    def __init__(self, *args, occlusion: float = 0.0, occluded_copies: int = 0, **kwargs):
+        """Arguments as TrainingFaces, and: `occlusion`, the probability of an occluder on the
+        crop (covered pixels -> background); `occluded_copies` > 0 adds `occluded` (K×3×H×W)
+        and `visible` (K×H×W) for occlusion-robust distillation, keeping `rgb` clean."""
+        super().__init__(*args, **kwargs)
+        self.occlusion = occlusion
+        self.occluded_copies = occluded_copies
+        self.transform = training_transform(self.size)
+
     def __getitem__(self, item: tuple[int, int]) -> dict:
         epoch, index = item
         sample, index, skipped = self._readable(index)
-        if self.with_depth and sample.depth is None:
-            raise ConfigError(f"{sample.name}: this mode needs depth; set data.depth")
+        self.check_depth(sample)
         sample = self.transform(sample, np.random.default_rng([self.seed, epoch, index]))
         # A stream of its own, so switching occlusion on leaves the geometric augmentation as is.
         occ_rng = np.random.default_rng([self.seed, epoch, index, 1])

@@ -286,7 +286,7 @@ class Trainer:
                 cfg.data.size,
                 cfg.seed,
                 self.depth_labelled,
-                with_depth=self.mode.uses_depth,
+                self.mode.uses_depth,
                 occlusion=cfg.data.occlusion if source is None else 0.0,
                 occluded_copies=(
                     cfg.distill.copies if self.mode.occluded_copies and source is None else 0
