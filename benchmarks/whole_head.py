@@ -45,10 +45,14 @@ from faceparse.metrics import ParsingEvaluator
 from faceparse.parsing import FaceParser, ParseOptions
 
 TIMING = """
-import statistics, time
+import statistics, sys, time
 from skimage import data
 from faceparse.parsing import FaceParser
-parser = FaceParser.load("default", threads=1)
+options = {}
+if sys.argv[1:] == ["no-context"]:
+    from faceparse.parsing import ParseOptions
+    options["options"] = ParseOptions(context_zoom=1.0)
+parser = FaceParser.load("default", threads=1, **options)
 photo = data.astronaut()
 for _ in range(3):
     parser(photo)
@@ -136,12 +140,12 @@ def view_lines(model: str, photos: list) -> list[str]:
     return lines
 
 
-def seconds_per_photo(checkout: Path | None) -> float:
+def seconds_per_photo(checkout: Path | None, *argv: str) -> float:
     env = dict(os.environ)
     if checkout is not None:
         env["PYTHONPATH"] = str(checkout / "src")
     out = subprocess.run(
-        [sys.executable, "-c", TIMING], env=env, check=True, capture_output=True, text=True
+        [sys.executable, "-c", TIMING, *argv], env=env, check=True, capture_output=True, text=True
     )
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -153,16 +157,19 @@ def timing_lines(before: Path, rounds: int) -> list[str]:
         text=True,
         check=True,
     ).stdout.strip()
-    runs: dict[str, list[float]] = {"before": [], "now": []}
+    runs: dict[str, list[float]] = {"before": [], "now": [], "now, no context": []}
     for _ in range(rounds):
         runs["before"].append(seconds_per_photo(before))
         runs["now"].append(seconds_per_photo(None))
-    b, n = statistics.median(runs["before"]), statistics.median(runs["now"])
+        runs["now, no context"].append(seconds_per_photo(None, "no-context"))
+    b, n, nc = (statistics.median(runs[k]) for k in runs)
     return [
         "",
         f"End to end, 512² photo (scikit-image's astronaut), default parser, one thread: before "
-        f"({commit}) {1000 * b:.1f} ms, now {1000 * n:.1f} ms: **{n / b:.2f}×** (median of "
-        f"{rounds} rounds, each the median of 30 calls; the two took turns).",
+        f"({commit}) {1000 * b:.1f} ms, now {1000 * n:.1f} ms: **{n / b:.2f}×**; now without "
+        f"context views (`--no-context`) {1000 * nc:.1f} ms ({nc / b:.2f}×: the rest is the "
+        "second detector and the crop's other centre). Median of "
+        f"{rounds} rounds, each the median of 30 calls; the three took turns.",
     ]
 
 

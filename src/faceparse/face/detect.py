@@ -82,8 +82,9 @@ class FaceDetector:
         faces = self._detect(image, self._models)
         overlap = self.config.tile_overlap
         for level, tiles in enumerate(pyramid_levels(image.shape[:2], self.config)):
-            # The short-range model still finds faces of a fifth of a first-level tile that
-            # the full-range one misses; deeper down it finds nothing the other does not.
+            # On the first level the short-range model finds faces of about a fifth of a tile
+            # that the full-range one misses. Deeper down it found 2 more of the 260 faces of
+            # benchmarks/group_photos.py (recall 0.988 against 0.981) for 40% more time.
             models = self._models if level == 0 else self._models[1:]
             for tile in tiles:
                 x0, y0, x1, y1 = tile
@@ -127,7 +128,7 @@ class FaceDetector:
 # The full-range model finds faces down to about 4% of its input's longer side (measured with
 # the astronaut's face pasted at 12-128 px into 480-2048 px canvases).
 FIRST_PASS_MIN_FACE = 0.06
-MIN_TILE_SIDE = 128  # MediaPipe's short-range input; smaller tiles gain nothing
+MIN_TILE_SIDE = 128  # MediaPipe's short-range input side: smaller tiles are only upscaled
 
 
 def pyramid_levels(

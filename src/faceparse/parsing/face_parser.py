@@ -63,8 +63,8 @@ class ParseOptions:
     max_views: int = 4
     # Side of the context views' crops, as a share of the model's: they label only what lies
     # beyond the first crop (hair, neck, the back of the head), where a coarser grid does; 7/8
-    # takes about 3/4 of the time of a full-size view and lost 0.0-0.3 points of head against it
-    # on FASSEG's held-out photos (docs/results/WHOLE_HEAD.md).
+    # (77% of the pixels) lost 0.0-0.3 points of head against full size on FASSEG's held-out
+    # photos (docs/results/WHOLE_HEAD.md).
     context_scale: float = 0.875
     # Faces narrower than this (photo pixels) are listed as `too_small` and not parsed: at about
     # 40 px eyes already score 0.38 F1, and most detections narrower than 32 px are not faces.
