@@ -9,9 +9,9 @@ by whatever ground truth a source has:
   eye's side) it wins; the mouth keeps the pseudo lips and inner mouth inside it and is ignored
   elsewhere. Skin the pseudo label calls background is ignored:
   FASSEG's skin includes the neck, LaPa's does not. Where the face mesh finds no face (some
-  ±90° profiles: 5 of FASSEG's 20 in training) the coarse labels alone are used, eye sides from the detector's keypoints and
-  the mouth ignored, so that profiles are learnt from. FASSEG's held-out persons
-  (`faceparse.datasets.fasseg.HELD_OUT_PERSONS`) are left out.
+  ±90° profiles: 5 of FASSEG's 20 in training) the coarse labels alone are used, eye sides
+  from the detector's keypoints and the mouth ignored, so that profiles are learnt from.
+  FASSEG's held-out persons (`faceparse.datasets.fasseg.HELD_OUT_PERSONS`) are left out.
 
 Crops are cut exactly as `FaceParser` cuts them at parse time (same detector and alignment),
 written in the folder layout (`faceparse.datasets.FolderDataset`), with a manifest; the job
