@@ -12,6 +12,7 @@ import functools
 import io
 import os
 import re
+import shutil
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -292,3 +293,16 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
     with atomic_open(path, "w") as f:
         f.write(text)
     return Path(path)
+
+
+def link_or_copy(src: str | os.PathLike, dst: str | os.PathLike) -> Path:
+    """`dst` as a hard link to `src` where the file system allows, else a copy (replacing
+    whatever `dst` was): datasets derived from others share their images."""
+    dst = Path(dst)
+    if dst.exists():
+        dst.unlink()
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
+    return dst

@@ -162,6 +162,25 @@ def pseudo_label(
     console.print(f"{out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+@data_app.command("celebamask-labels")
+def celebamask_labels(
+    data: Path = typer.Argument(..., help="Training data from `faceparse data pseudo-label`."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for the 19-class copy."),
+    teacher: Path = typer.Option(..., help="Skin/clothes/hair ONNX segmenter."),
+    model_dir: Path | None = typer.Option(None, help="Folder with the ICT head files."),
+) -> None:
+    """The CelebAMask-HQ 19-class copy of LaPa training crops: ears and neck from the fitted ICT
+    head, cloth from the teacher (docs/guide/MODELS.md). Resumes."""
+    from ..jobs.celebamask_labels import make_celebamask_data
+
+    with Progress(console=console) as bar:
+        task = bar.add_task("crops", total=None)
+        counts = make_celebamask_data(
+            data, out, teacher, model_dir, progress=lambda: bar.advance(task)
+        )
+    console.print(f"{out}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
 @data_app.command("self-label")
 def self_label(
     data: Path = typer.Argument(..., help="Training data from `faceparse data pseudo-label`."),

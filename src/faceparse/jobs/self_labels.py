@@ -14,7 +14,6 @@ score is comparable with the last one's.
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ import numpy as np
 
 from ..datasets import FolderDataset
 from ..errors import DataError
-from ..imageio import read_rgb, write_png_atomic
+from ..imageio import link_or_copy, read_rgb, write_png_atomic
 from ..labels import LAPA
 from ..normalization import normalize_rgb
 
@@ -91,19 +90,19 @@ def self_label(
     chosen = [r for r in train.records if r.name.startswith(config.prefix)]
     relabelled = {r.name for r in chosen}
     for record in FolderDataset(data, "all").records:
-        _link(record.image, out / "images" / record.image.name)
+        link_or_copy(record.image, out / "images" / record.image.name)
         if record.name not in relabelled:
-            _link(record.label, out / "labels" / record.label.name)
+            link_or_copy(record.label, out / "labels" / record.label.name)
     changed, failed = 0, []
     for i in range(0, len(chosen), config.batch_size):
         batch = []
         for record in chosen[i : i + config.batch_size]:
             try:
-                batch.append((record, _readable_pair(train, record)))
+                batch.append((record, readable_pair(train, record)))
             except DataError as e:  # a damaged crop keeps what it had; the round goes on
                 failed.append({"name": record.name, "reason": str(e)})
                 if record.label.is_file():
-                    _link(record.label, out / "labels" / record.label.name)
+                    link_or_copy(record.label, out / "labels" / record.label.name)
         if not batch:
             continue
         probs = flip_averaged(run, np.stack([image for _, (image, _) in batch]))
@@ -115,7 +114,7 @@ def self_label(
     return {"relabelled": relabelled_count, "pixels_changed": changed, "failed": failed}
 
 
-def _readable_pair(dataset: FolderDataset, record) -> tuple[np.ndarray, np.ndarray]:
+def readable_pair(dataset: FolderDataset, record) -> tuple[np.ndarray, np.ndarray]:
     """A crop and its labels, or DataError naming the file when they cannot be used."""
     image, labels = read_rgb(record.image), dataset.read_label(record)
     if image.shape[:2] != labels.shape:
@@ -123,12 +122,3 @@ def _readable_pair(dataset: FolderDataset, record) -> tuple[np.ndarray, np.ndarr
             record.label, "size_mismatch", f"labels {labels.shape} for a crop {image.shape[:2]}"
         )
     return image, labels
-
-
-def _link(src: Path, dst: Path) -> None:
-    if dst.exists():
-        dst.unlink()
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copyfile(src, dst)

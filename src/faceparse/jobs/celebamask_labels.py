@@ -1,0 +1,134 @@
+"""The CelebAMask-HQ 19-class training data, made from the LaPa training crops
+(`faceparse data pseudo-label`) and what may be used here:
+
+* face parts, skin and hair keep their LaPa labels (converted by name; inner mouth -> mouth);
+* ears and neck come from the ICT head fitted to the crop's face-mesh landmarks
+  (`faceparse.depth.head_regions`): an ear pixel is one the head puts on an ear, outside the
+  face-mesh outline, that is labelled skin or that the skin/clothes/hair teacher calls skin;
+  a neck pixel is teacher skin outside the outline, not clothes, not hair, where the head puts
+  its neck or, below the chin, where no head is drawn (an open collar);
+* cloth is what the teacher calls clothes where the LaPa label is background, below the chin
+  (below 60% of the crop's height without a fit).
+
+Glasses, hats, earrings and necklaces are not in these labels: the training loader draws them
+(`faceparse.datasets.accessories`), with exact masks. Crops whose face the mesh does not find
+keep their converted labels with the ears and neck they already had as skin and background;
+the manifest says which crops had a fit.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..datasets import FolderDataset
+from ..depth.head_regions import REGIONS, HeadRegionMap, HeadRegionRenderer
+from ..errors import DataError
+from ..face.landmarks import face_oval
+from ..face.segmenter import HairSegmenter
+from ..imageio import link_or_copy, write_png_atomic, write_text_atomic
+from ..labels import CELEBAMASK_HQ, IGNORE_INDEX, LAPA
+from .self_labels import readable_pair
+
+TEACHER_THRESHOLD = 0.5
+
+
+def _lapa_to_19() -> np.ndarray:
+    """Lookup table LaPa id -> CelebAMask-HQ id for these crops only: LaPa's skin still holds
+    the ears and is fixed below, so this is no general conversion (`convert_labels` refuses
+    11 -> 19)."""
+    lut = np.full(256, IGNORE_INDEX, np.uint8)
+    for i, name in enumerate(LAPA.classes):
+        lut[i] = CELEBAMASK_HQ.index("mouth" if name == "inner_mouth" else name)
+    return lut
+
+
+_LAPA_TO_19 = _lapa_to_19()
+
+
+def celebamask_labels(
+    lapa: np.ndarray, teacher: np.ndarray, head: HeadRegionMap | None
+) -> np.ndarray:
+    """19-class labels (H×W uint8) from LaPa labels, the teacher's (skin, clothes, hair)
+    probabilities (3×H×W) and the fitted head's regions (see the module docstring)."""
+    c = CELEBAMASK_HQ.index
+    out = _LAPA_TO_19[lapa]
+    skin_t, cloth_t = teacher[0] > TEACHER_THRESHOLD, teacher[1] > TEACHER_THRESHOLD
+    background = out == c("background")
+    rows = np.arange(out.shape[0])[:, None]
+    # The teacher also calls dark backgrounds clothes: cloth is kept below the chin only.
+    chin_row = head.points[face_oval(), 1].max() if head is not None else 0.6 * out.shape[0]
+    out[background & cloth_t & (rows > chin_row)] = c("cloth")
+    if head is None:
+        return out
+    oval = np.zeros(out.shape, np.uint8)
+    cv2.fillPoly(oval, [np.round(head.points[face_oval(), :2]).astype(np.int32)], 1)
+    outside = oval == 0
+    regions = head.regions
+    for region, name in (("right_ear", "l_ear"), ("left_ear", "r_ear")):
+        # CelebAMask-HQ's l_ear is on the image's left: the subject's right ear.
+        ear = (regions == REGIONS.index(region)) & outside
+        out[ear & ((out == c("skin")) | (background & skin_t))] = c(name)
+    neck_zone = (regions == REGIONS.index("neck")) | ((regions == 0) & (rows > chin_row))
+    # Ignored pixels may be neck too: FASSEG's neck is skin, which the LaPa labels ignore.
+    free = np.isin(out, [c("background"), c("skin"), c("cloth"), IGNORE_INDEX])
+    out[neck_zone & outside & skin_t & ~cloth_t & free] = c("neck")
+    return out
+
+
+def make_celebamask_data(
+    data: str | Path,
+    out: str | Path,
+    teacher: str | Path,
+    models: str | Path | None = None,
+    progress=None,
+) -> dict:
+    """Write a 19-class copy of the LaPa folder dataset `data` to `out` (images hard-linked
+    where the file system allows) and return counts. Resumes: crops already in
+    out/manifest.jsonl are kept; a damaged crop is recorded there and skipped."""
+    data, out = Path(data), Path(out)
+    for sub in ("images", "labels"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    manifest_path = out / "manifest.jsonl"
+    done = set()
+    if manifest_path.is_file():
+        done = {json.loads(line)["name"] for line in manifest_path.read_text().splitlines()}
+    segmenter = HairSegmenter(Path(teacher))
+    renderer = HeadRegionRenderer(models)
+    source = FolderDataset(data, "all")
+    counts = {"fitted": 0, "no_fit": 0, "failed": 0, "kept": 0}
+    with open(manifest_path, "a") as manifest:
+        for record in source.records:
+            if progress is not None:
+                progress()
+            if record.name in done:
+                counts["kept"] += 1
+                continue
+            try:
+                image, lapa = readable_pair(source, record)
+            except DataError as e:
+                entry = {"name": record.name, "status": "failed", "reason": str(e)}
+            else:
+                head = renderer(image)
+                labels = celebamask_labels(lapa, segmenter.probabilities(image), head)
+                link_or_copy(record.image, out / "images" / record.image.name)
+                write_png_atomic(out / "labels" / f"{record.name}.png", labels)
+                entry = {"name": record.name, "status": "fitted" if head else "no_fit"}
+            counts[entry["status"]] += 1
+            manifest.write(json.dumps(entry) + "\n")
+            manifest.flush()
+    renderer.close()
+    failed = {
+        json.loads(line)["name"]
+        for line in manifest_path.read_text().splitlines()
+        if json.loads(line)["status"] == "failed"
+    }
+    for split in ("train", "val"):
+        lst = data / f"{split}_list.txt"
+        if lst.is_file():
+            names = [n for n in lst.read_text().split() if n not in failed]
+            write_text_atomic(out / f"{split}_list.txt", "".join(f"{n}\n" for n in names))
+    return counts

@@ -1,0 +1,52 @@
+import numpy as np
+
+from faceparse.depth.head_regions import REGIONS, HeadRegionMap
+from faceparse.face.landmarks import face_oval
+from faceparse.jobs.celebamask_labels import celebamask_labels
+from faceparse.labels import CELEBAMASK_HQ, IGNORE_INDEX, LAPA
+
+C, L = CELEBAMASK_HQ.index, LAPA.index
+
+
+def _head(shape=(40, 40)) -> HeadRegionMap:
+    """Face outline: a circle of radius 8 around (20, 15); ears beside it, neck below."""
+    points = np.zeros((468, 3))
+    oval = face_oval()
+    t = np.linspace(0, 2 * np.pi, len(oval), endpoint=False)
+    points[oval, 0], points[oval, 1] = 20 + 8 * np.cos(t), 15 + 8 * np.sin(t)
+    regions = np.zeros(shape, np.uint8)
+    regions[7:23, 12:29] = REGIONS.index("face")
+    regions[12:18, 9:12] = REGIONS.index("right_ear")
+    regions[12:18, 29:32] = REGIONS.index("left_ear")
+    regions[23:32, 15:26] = REGIONS.index("neck")
+    return HeadRegionMap(regions, points)
+
+
+def test_ears_neck_and_cloth_come_from_head_and_teacher():
+    lapa = np.zeros((40, 40), np.uint8)
+    lapa[7:23, 12:29] = L("skin")
+    lapa[12:18, 9:12] = L("skin")  # LaPa calls ears skin
+    lapa[14, 20] = L("inner_mouth")
+    lapa[0, 0] = IGNORE_INDEX
+    teacher = np.zeros((3, 40, 40), np.float32)
+    teacher[0, 23:32, 15:26] = 0.9  # neck skin
+    teacher[0, 12:18, 29:32] = 0.9  # the left ear: background in LaPa, skin to the teacher
+    teacher[1, 32:, :] = 0.9  # clothes at the bottom
+    teacher[1, 0:3, 30:] = 0.9  # and a dark background above the head, which is no cloth
+    out = celebamask_labels(lapa, teacher, _head())
+    assert (out[12:18, 9:12] == C("l_ear")).all()  # subject's right ear: image left, l_ear
+    assert (out[12:18, 29:32] == C("r_ear")).all()
+    assert (out[24:32, 15:26] == C("neck")).all()
+    assert (out[33:, :] == C("cloth")).all()
+    assert (out[0:3, 30:] == C("background")).all()
+    assert out[14, 20] == C("mouth") and out[15, 15] == C("skin") and out[0, 0] == IGNORE_INDEX
+
+
+def test_without_a_fit_only_cloth_is_added():
+    lapa = np.full((20, 20), L("skin"), np.uint8)
+    lapa[15:] = L("background")
+    teacher = np.zeros((3, 20, 20), np.float32)
+    teacher[1] = 0.9
+    out = celebamask_labels(lapa, teacher, None)
+    assert (out[:15] == C("skin")).all()
+    assert (out[15:] == C("cloth")).all()  # below 60% of the crop
