@@ -31,3 +31,24 @@ def test_weights_round_trip_in_float16(tmp_path):
     save_parser(net, ParserCard("student-lite0", "rgb", "lapa", 64), tmp_path / "wrong.safetensors")
     with pytest.raises(ModelFileError, match="do not fit student-lite0"):
         load_parser(tmp_path / "wrong.safetensors")
+
+
+def test_remapped_classifier_rows_start_from_the_class_each_converts_to():
+    import torch
+
+    from faceparse.labels import CELEBAMASK_HQ, LAPA
+    from faceparse.models.files import remap_classes
+
+    state = {
+        "classify.weight": torch.arange(11.0)[:, None, None, None].repeat(1, 4, 1, 1),
+        "classify.bias": torch.arange(11.0),
+        "encoder.weight": torch.ones(7, 3),  # not per class: untouched
+    }
+    out = remap_classes(state, LAPA, CELEBAMASK_HQ)
+    assert out["classify.weight"].shape == (19, 4, 1, 1) and out["encoder.weight"].shape == (7, 3)
+    rows = out["classify.bias"].tolist()
+    c = CELEBAMASK_HQ.index
+    assert rows[c("l_ear")] == LAPA.index("skin") and rows[c("eye_g")] == LAPA.index("skin")
+    assert rows[c("hat")] == 0 and rows[c("cloth")] == 0 and rows[c("neck")] == 0
+    assert rows[c("mouth")] == LAPA.index("inner_mouth") and rows[c("hair")] == LAPA.index("hair")
+    assert out["classify.weight"][c("nose"), 0, 0, 0] == LAPA.index("nose")

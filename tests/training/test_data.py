@@ -35,3 +35,32 @@ def test_a_damaged_training_photo_is_passed_over_and_recorded_once(tmp_path):
     logged = [json.loads(x) for x in (Path(cfg.out) / "metrics.jsonl").read_text().splitlines()]
     recorded = [r["skipped"] for r in logged if "skipped" in r]
     assert len(recorded) == 1 and damaged.name in recorded[0] and "cannot decode" in recorded[0]
+
+
+def test_accessories_are_drawn_into_celebamask_training_crops():
+    import numpy as np
+
+    from faceparse.labels import CELEBAMASK_HQ
+    from faceparse.training.data import AugmentedFaces
+
+    faces = synthetic_dataset(4, seed=1, size=128, space="celebamask-hq")
+    data = AugmentedFaces(faces, 128, 0, np.ones(4, bool), False, accessories=1.0)
+    plain = AugmentedFaces(faces, 128, 0, np.ones(4, bool), False)
+    ids = {CELEBAMASK_HQ.index(c) for c in ("eye_g", "hat", "ear_r", "neck_l")}
+    drawn = set()
+    for i in range(4):
+        with_acc, without = data[(0, i)], plain[(0, i)]
+        added = set(with_acc["label"].unique().tolist()) - set(without["label"].unique().tolist())
+        assert added <= ids  # nothing but accessory classes appears
+        drawn |= added
+    assert drawn  # and some do
+
+
+def test_accessories_need_celebamask_labels(tmp_path):
+    import pytest
+
+    from faceparse.errors import ConfigError
+
+    cfg = tiny(tmp_path, "mode=rgb", "data.accessories=0.5", "data.depth=null")
+    with pytest.raises(ConfigError, match="CelebAMask-HQ classes; the data is in"):
+        Trainer(cfg)

@@ -25,7 +25,7 @@ class OcclusionConfig:
     spread: float = 0.25
 
 
-def _texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+def random_texture(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
     """A random fill: flat colour with noise, stripes, or a smooth gradient (uint8 h×w×3)."""
     base = rng.integers(0, 256, 3).astype(np.float32)
     kind = rng.integers(3)
@@ -112,7 +112,7 @@ def occlude(
     side = max(4, int(short * rng.uniform(config.min_size, config.max_size)))
     kind = config.kinds[int(rng.integers(len(config.kinds)))]
     mask = {"hand": _hand_mask, "object": _object_mask, "shape": _shape_mask}[kind](rng, side)
-    fill = _hand_colour(rng, side) if kind == "hand" else _texture(rng, side, side)
+    fill = _hand_colour(rng, side) if kind == "hand" else random_texture(rng, side, side)
     cx = w / 2 + rng.uniform(-config.spread, config.spread) * short
     cy = h / 2 + rng.uniform(-config.spread, config.spread) * short
     x0, y0 = int(cx - side / 2), int(cy - side / 2)

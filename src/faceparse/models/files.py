@@ -22,7 +22,7 @@ from torch import nn
 
 from ..errors import ModelFileError
 from ..imageio import atomic_open
-from ..labels import LabelSpace, get_label_space
+from ..labels import LabelSpace, get_label_space, name_mapping
 from . import build_parser
 from .translator import UNetTranslator
 
@@ -177,3 +177,16 @@ def load_parser_file(path: str | Path, modality: str) -> tuple[nn.Module, Parser
     if card.modality != modality:
         raise ModelFileError(f"{path}: a {card.modality} parser, expected {modality}")
     return net, card
+
+
+def remap_classes(state: dict, src: LabelSpace, dst: LabelSpace) -> dict:
+    """A parser's weights (state dict) for another label space, to fine-tune from: each
+    per-class tensor (leading size = the classes of `src`) gets, for every class of `dst`, the
+    row of the class it converts to (`faceparse.labels.name_mapping(dst, src)`), so the new
+    parser starts out predicting what the old one did (ears as skin, hats as background)."""
+    names = name_mapping(dst, src)
+    rows = torch.tensor([src.index(names[c]) for c in dst.classes])
+    return {
+        k: v[rows].clone() if v.ndim and v.shape[0] == src.num_classes else v
+        for k, v in state.items()
+    }

@@ -85,6 +85,10 @@ class DataConfig:
     # Probability that a training crop gets a synthetic occluder (faceparse.occlusion); the
     # pixels it covers are labelled background (they are not face).
     occlusion: float = 0.0
+    # Probability that a training crop gets one or two synthetic accessories (glasses, a hat,
+    # earrings, a necklace; faceparse.datasets.accessories), labelled as CelebAMask-HQ's eye_g,
+    # hat, ear_r and neck_l: for data in the celebamask-hq space.
+    accessories: float = 0.0
     num_workers: int = 0
     # Where training crops are augmented: "loader" (per sample, OpenCV, in the loader workers;
     # what the documented runs used) or "device" (per batch, tensors, on the training device:
@@ -97,14 +101,17 @@ class DataConfig:
         )
         if self.size % 32:
             raise ConfigError(f"data.size must be a multiple of 32, got {self.size}")
-        if not 0 <= self.occlusion <= 1:
-            raise ConfigError("data.occlusion is a probability in [0, 1]")
+        for name in ("occlusion", "accessories"):
+            if not 0 <= getattr(self, name) <= 1:
+                raise ConfigError(f"data.{name} is a probability in [0, 1]")
         if not 0 < self.depth_label_fraction <= 1:
             raise ConfigError("data.depth_label_fraction must be in (0, 1]")
         if self.augment not in ("loader", "device"):
             raise ConfigError(f"data.augment is loader or device, got {self.augment!r}")
-        if self.augment == "device" and self.occlusion:
-            raise ConfigError("data.augment: device draws no occluders; use loader with occlusion")
+        if self.augment == "device" and (self.occlusion or self.accessories):
+            raise ConfigError(
+                "data.augment: device draws no occluders or accessories; use loader with them"
+            )
 
 
 @dataclass

@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from ..datasets import Sample
+from ..datasets.accessories import add_random_accessories
 from ..datasets.occlusion import occlude
 from ..datasets.transforms import training_transform
 from ..errors import ConfigError, DataError
@@ -58,12 +59,20 @@ class AugmentedFaces(TrainingFaces):
     """Item (epoch, index) -> dict of rgb, depth, label, depth_label tensors, and `skipped`:
     the damaged files passed over to fill this slot, one per line ("" when none)."""
 
-    def __init__(self, *args, occlusion: float = 0.0, occluded_copies: int = 0, **kwargs):
+    def __init__(
+        self,
+        *args,
+        occlusion: float = 0.0,
+        occluded_copies: int = 0,
+        accessories: float = 0.0,
+        **kwargs,
+    ):
         """Arguments as TrainingFaces, and: `occlusion`, the probability of an occluder on the
         crop (covered pixels -> background); `occluded_copies` > 0 adds `occluded` (K×3×H×W)
-        and `visible` (K×H×W) for occlusion-robust distillation, keeping `rgb` clean."""
+        and `visible` (K×H×W) for occlusion-robust distillation, keeping `rgb` clean;
+        `accessories`, the probability of synthetic accessories (CelebAMask-HQ labels)."""
         super().__init__(*args, **kwargs)
-        self.occlusion = occlusion
+        self.occlusion, self.accessories = occlusion, accessories
         self.occluded_copies = occluded_copies
         self.transform = training_transform(self.size)
 
@@ -86,6 +95,10 @@ class AugmentedFaces(TrainingFaces):
                 if sample.label is None
                 else np.where(covered, 0, sample.label).astype(np.uint8)
             )
+            sample = sample.with_arrays(image=image, label=label)
+        acc_rng = np.random.default_rng([self.seed, epoch, index, 2])
+        if self.accessories and sample.label is not None and acc_rng.random() < self.accessories:
+            image, label = add_random_accessories(sample.image, sample.label, acc_rng)
             sample = sample.with_arrays(image=image, label=label)
         if sample.label is None:  # unlabelled photos (distillation)
             label = torch.full(sample.image.shape[:2], IGNORE_INDEX, dtype=torch.int64)

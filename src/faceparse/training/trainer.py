@@ -29,7 +29,7 @@ from ..losses import (
     discriminator_adversarial,
     parser_loss,
 )
-from ..models.files import load_parser, read_checkpoint
+from ..models.files import load_parser, read_checkpoint, remap_classes
 from ..models.runtime import resolve_device
 from .augment import DecodedFaces, DeviceAugment
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -76,6 +76,10 @@ class Trainer:
 
         self.train_source = open_training_source(config, config.data.train_split)
         self.space = get_label_space(self.train_source[0].space)
+        if config.data.accessories and "eye_g" not in self.space.classes:
+            raise ConfigError(
+                f"data.accessories draws CelebAMask-HQ classes; the data is in {self.space.name}"
+            )
         self.val_source = (
             open_training_source(config, config.data.val_split) if config.data.val_split else None
         )
@@ -138,7 +142,10 @@ class Trainer:
     def _initialise(self, path: Path) -> None:
         if path.suffix == ".safetensors":
             net, card = load_parser(path)
-            loaded = {card.modality: net.state_dict()}
+            state = net.state_dict()
+            if card.label_space.name != self.space.name:
+                state = remap_classes(state, card.label_space, self.space)
+            loaded = {card.modality: state}
         else:
             loaded = read_checkpoint(path)["models"]
         used = [n for n in self.models if n in loaded]
@@ -288,6 +295,7 @@ class Trainer:
                 self.depth_labelled,
                 self.mode.uses_depth,
                 occlusion=cfg.data.occlusion if source is None else 0.0,
+                accessories=cfg.data.accessories if source is None else 0.0,
                 occluded_copies=(
                     cfg.distill.copies if self.mode.occluded_copies and source is None else 0
                 ),
