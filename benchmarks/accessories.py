@@ -1,0 +1,93 @@
+"""Accessories: each kind of synthetic accessory (glasses, sunglasses, hats, earrings,
+necklaces; `faceparse.datasets.accessories`) drawn on every Celeb1k val crop that has the parts
+it is placed by, from the check set's own seed (`faceparse.jobs.accessory_check.CHECK_SEED`);
+the F1 of its class (eye_g, hat, ear_r, neck_l) over the set, per parser. The crops are the
+validation split of the 19-class training data (`faceparse data celebamask-labels`), never
+trained on; the parser sees the crop as it is (no detection).
+
+    .venv/bin/python benchmarks/accessories.py [--data runs/default-data-19]
+        [--parser NAME=FILE ...] [--montage runs/accessories.png]
+
+Prints the table and writes docs/results/ACCESSORIES.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from faceparse.datasets import FolderDataset
+from faceparse.datasets.accessories import CLASS_OF, KINDS
+from faceparse.jobs.accessory_check import CHECK_SEED, accessory_scores, check_set
+from faceparse.jobs.reports import publish, table_head
+from faceparse.labels import CELEBAMASK_HQ
+from faceparse.models.files import shipped
+from faceparse.normalization import normalize_rgb
+from faceparse.parsing.crop_parsers import load_parser_runner
+from faceparse.parsing.face_parser import DEFAULT_RGB
+from faceparse.visualize import overlay
+
+
+def predictor(path: Path):
+    run = load_parser_runner(path, "rgb").run
+
+    def predict(crops: np.ndarray) -> np.ndarray:
+        return run(np.stack([normalize_rgb(c) for c in crops])).argmax(1).astype(np.uint8)
+
+    return predict
+
+
+def write_montage(path: Path, crops, predict, per_kind: int = 3) -> None:
+    """Crop | true labels | predicted labels, `per_kind` rows of each kind."""
+    rows = []
+    for kind in KINDS:
+        chosen = [c for c in crops if c.kind == kind][:per_kind]
+        predicted = predict(np.stack([c.image for c in chosen]))
+        for c, p in zip(chosen, predicted, strict=True):
+            truth = overlay(c.image, c.labels, CELEBAMASK_HQ)
+            rows.append(np.hstack([c.image, truth, overlay(c.image, p, CELEBAMASK_HQ)]))
+    grid = [np.hstack(rows[i : i + 3]) for i in range(0, len(rows) - 2, 3)]
+    cv2.imwrite(str(path), cv2.cvtColor(np.vstack(grid), cv2.COLOR_RGB2BGR))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", type=Path, default=Path("runs/default-data-19"))
+    ap.add_argument("--parser", action="append", default=[], help="NAME=parser.safetensors")
+    ap.add_argument("--montage", type=Path, help="write examples with predictions here")
+    args = ap.parse_args()
+    parsers = dict(item.split("=", 1) for item in args.parser) or {"default": shipped(DEFAULT_RGB)}
+    val = FolderDataset(args.data, "val", space=CELEBAMASK_HQ)
+    samples = [(s.name, s.image, s.label) for s in (val[i] for i in range(len(val)))]
+    crops = check_set(samples)
+    lines = table_head("parser", *(f"{k} ({CLASS_OF[k]}) F1" for k in KINDS))
+    detail = table_head("parser", "kind", "faces", "F1", "precision", "recall")
+    for name, path in parsers.items():
+        predict = predictor(Path(path))
+        scores = accessory_scores(predict, crops)
+        lines.append(f"| {name} | " + " | ".join(f"{scores[k]['f1']:.3f}" for k in KINDS) + " |")
+        for k in KINDS:
+            s = scores[k]
+            detail.append(
+                f"| {name} | {k} | {s['faces']} | {s['f1']:.3f} | {s['precision']:.3f} "
+                f"| {s['recall']:.3f} |"
+            )
+        if args.montage:
+            write_montage(args.montage, crops, predict)
+    publish(
+        Path("docs/results/ACCESSORIES.md"),
+        "# Accessories: measured",
+        "\n".join([*lines, "", *detail]),
+        "benchmarks/accessories.py",
+        sys.argv[1:],
+        f"{len(samples)} Celeb1k val crops of {args.data}, check-set seed {CHECK_SEED}; F1 "
+        "summed over the pixels of the crops that got each kind.",
+    )
+
+
+if __name__ == "__main__":
+    main()
