@@ -26,11 +26,12 @@ def test_ears_neck_and_cloth_come_from_head_and_teacher():
     lapa = np.zeros((40, 40), np.uint8)
     lapa[7:23, 12:29] = L("skin")
     lapa[12:18, 9:12] = L("skin")  # LaPa calls ears skin
+    lapa[12:18, 29:32] = IGNORE_INDEX  # or ignores them (FASSEG's skin beyond the geometry)
     lapa[14, 20] = L("inner_mouth")
     lapa[0, 0] = IGNORE_INDEX
     teacher = np.zeros((3, 40, 40), np.float32)
     teacher[0, 23:32, 15:26] = 0.9  # neck skin
-    teacher[0, 12:18, 29:32] = 0.9  # the left ear: background in LaPa, skin to the teacher
+    teacher[0, 12:18, 29:32] = 0.9  # the left ear is skin to the teacher
     teacher[1, 32:, :] = 0.9  # clothes at the bottom
     teacher[1, 0:3, 30:] = 0.9  # and a dark background above the head, which is no cloth
     out = celebamask_labels(lapa, teacher, _head())

@@ -4,7 +4,8 @@
 * face parts, skin and hair keep their LaPa labels (converted by name; inner mouth -> mouth);
 * ears and neck come from the ICT head fitted to the crop's face-mesh landmarks
   (`faceparse.depth.head_regions`): an ear pixel is one the head puts on an ear, outside the
-  face-mesh outline, that is labelled skin or that the skin/clothes/hair teacher calls skin;
+  face-mesh outline, that is labelled skin, or background or ignored (FASSEG's skin beyond the
+  geometry) where the skin/clothes/hair teacher calls it skin;
   a neck pixel is teacher skin outside the outline, not clothes, not hair, where the head puts
   its neck or, below the chin, where no head is drawn (an open collar);
 * cloth is what the teacher calls clothes where the LaPa label is background, below the chin
@@ -68,12 +69,14 @@ def celebamask_labels(
     cv2.fillPoly(oval, [np.round(head.points[face_oval(), :2]).astype(np.int32)], 1)
     outside = oval == 0
     regions = head.regions
+    # Ignored pixels may be ear or neck: FASSEG's skin takes both in, and the LaPa labels
+    # ignore what of it the geometry calls background.
+    unsure = background | (out == IGNORE_INDEX)
     for region, name in (("right_ear", "l_ear"), ("left_ear", "r_ear")):
         # CelebAMask-HQ's l_ear is on the image's left: the subject's right ear.
         ear = (regions == REGIONS.index(region)) & outside
-        out[ear & ((out == c("skin")) | (background & skin_t))] = c(name)
+        out[ear & ((out == c("skin")) | (unsure & skin_t))] = c(name)
     neck_zone = (regions == REGIONS.index("neck")) | ((regions == 0) & (rows > chin_row))
-    # Ignored pixels may be neck too: FASSEG's neck is skin, which the LaPa labels ignore.
     free = np.isin(out, [c("background"), c("skin"), c("cloth"), IGNORE_INDEX])
     out[neck_zone & outside & skin_t & ~cloth_t & free] = c("neck")
     return out
