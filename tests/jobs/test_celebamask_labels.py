@@ -1,4 +1,5 @@
 import numpy as np
+from paths import MODELS, TEACHER, needs_models
 
 from faceparse.depth.head_regions import REGIONS, HeadRegionMap
 from faceparse.face.landmarks import face_oval
@@ -51,3 +52,33 @@ def test_without_a_fit_only_cloth_is_added():
     out = celebamask_labels(lapa, teacher, None)
     assert (out[:15] == C("skin")).all()
     assert (out[15:] == C("cloth")).all()  # below 60% of the crop
+
+
+@needs_models
+def test_the_job_writes_19_class_crops_records_damage_and_resumes(fasseg_root, tmp_path):
+    import dataclasses
+
+    import cv2
+
+    from faceparse.datasets import open_dataset, write_folder_dataset
+    from faceparse.jobs.celebamask_labels import make_celebamask_data
+
+    test = open_dataset("fasseg", fasseg_root, "test")
+    crops = []
+    for i in range(2):
+        s = test[i]
+        h, w = s.image.shape[:2]
+        square = s.image[(h - w) // 2 : (h - w) // 2 + w]  # the head, as a square crop
+        image = cv2.resize(square, (256, 256), interpolation=cv2.INTER_AREA)
+        lapa = np.full((256, 256), L("skin"), np.uint8)
+        crops.append(dataclasses.replace(s, name=f"crop{i}", image=image, label=lapa))
+    src = write_folder_dataset(tmp_path / "lapa", {"train": crops})
+    (src / "labels" / f"{crops[1].name}.png").write_bytes(b"not a png")
+    out = tmp_path / "celebamask"
+    counts = make_celebamask_data(src, out, TEACHER, MODELS)
+    assert counts == {"fitted": 1, "no_fit": 0, "failed": 1, "kept": 0}
+    labels = cv2.imread(str(out / "labels" / f"{crops[0].name}.png"), cv2.IMREAD_UNCHANGED)
+    assert (labels == C("neck")).sum() > 100  # a FASSEG head shot shows its neck
+    assert (out / "train_list.txt").read_text().split() == [crops[0].name]
+    again = make_celebamask_data(src, out, TEACHER, MODELS)
+    assert again == {"fitted": 0, "no_fit": 0, "failed": 0, "kept": 2}
