@@ -21,3 +21,15 @@ def test_landmark_crop_model_parses_crops_of_any_size():
     assert np.allclose(probs.sum(1), 1, atol=1e-5)
     labels = probs[0].argmax(0)
     assert (labels == LAPA.index("nose")).sum() > 50 and (labels == LAPA.index("l_eye")).any()
+
+
+def test_coarse_probabilities_are_shared_as_the_fine_parser_shares_them():
+    import numpy as np
+
+    from faceparse.parsing.crop_parsers import lift_probabilities
+
+    lut = np.array([0, 1, 1, 2], np.uint8)  # fine classes 1 and 2 are coarse class 1
+    fine = np.array([0.1, 0.6, 0.2, 0.1], np.float32)[None, :, None, None]
+    coarse = np.array([0.2, 0.4, 0.4], np.float32)[None, :, None, None]
+    lifted = lift_probabilities(coarse, fine, lut)[0, :, 0, 0]
+    assert np.allclose(lifted, [0.2, 0.4 * 0.75, 0.4 * 0.25, 0.4])

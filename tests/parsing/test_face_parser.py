@@ -77,21 +77,30 @@ def test_huge_images_are_parsed_smaller_and_labelled_at_full_size():
 
 
 def test_shipped_default_parser_on_a_real_photo():
+    from faceparse.labels import CELEBAMASK_HQ
     from faceparse.models.files import shipped
-    from faceparse.parsing.face_parser import DEFAULT_DEPTH, DEFAULT_RGB
+    from faceparse.parsing.face_parser import DEFAULT_DEPTH, DEFAULT_RGB, LAPA_RGB
 
-    for name in (DEFAULT_RGB, DEFAULT_DEPTH):
+    for name in (DEFAULT_RGB, DEFAULT_DEPTH, LAPA_RGB):
         assert shipped(name).stat().st_size < 10 * 2**20  # the limit: 10 MB each
     result = FaceParser.default()(data.astronaut())
-    assert len(result.faces) == 1 and result.space is LAPA
+    assert len(result.faces) == 1 and result.space is CELEBAMASK_HQ
     x0, y0, x1, y1 = result.faces[0].box
     assert 150 < (x0 + x1) / 2 < 260 and 60 < (y0 + y1) / 2 < 160  # her face, top middle
     areas = result.areas()
-    for part in ("skin", "nose", "hair", "l_eye", "r_eye", "u_lip", "l_lip"):
+    for part in ("skin", "nose", "hair", "l_eye", "r_eye", "u_lip", "l_lip", "neck", "cloth"):
         assert areas[part] > 20, part
-    # everything labelled lies around the face, not on the suit or the rocket
-    ys, xs = np.nonzero(np.isin(result.labels, [LAPA.index(c) for c in ("nose", "l_eye")]))
+    assert areas["hat"] < 50 and areas["eye_g"] < 50  # she wears neither
+    # the face parts lie around the face, not on the suit or the rocket
+    parts = [CELEBAMASK_HQ.index(c) for c in ("nose", "l_eye")]
+    ys, xs = np.nonzero(np.isin(result.labels, parts))
     assert x0 - 5 < xs.min() and xs.max() < x1 + 5 and y0 - 5 < ys.min() and ys.max() < y1 + 5
+    # the neck is under the face, the suit (cloth) under the neck
+    neck = np.nonzero(result.labels == CELEBAMASK_HQ.index("neck"))[0].mean()
+    cloth = np.nonzero(result.labels == CELEBAMASK_HQ.index("cloth"))[0].mean()
+    assert (y0 + y1) / 2 < neck < cloth
+    lapa = FaceParser.load("lapa")(data.astronaut())
+    assert lapa.space is LAPA and lapa.areas()["nose"] > 20
 
 
 def test_depth_maps_reach_the_model_aligned_with_the_photo(tmp_path):

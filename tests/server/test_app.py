@@ -218,3 +218,9 @@ def test_health_page_and_schema(client):
     assert page.status_code == 200 and 'id="file"' in page.text
     schema = client.get("/openapi.json").json()
     assert "/parse" in schema["paths"] and "/health" in schema["paths"]
+
+
+def test_a_space_the_model_cannot_give_is_a_clear_422(client):
+    res = post(client, png_bytes(np.zeros((64, 64, 3), np.uint8)), space="celebamask-hq")
+    assert res.status_code == 422
+    assert "no mapping from 'lapa' to 'celebamask-hq'" in res.json()["detail"]

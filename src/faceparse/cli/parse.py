@@ -20,8 +20,9 @@ def parse_command(
     out: Path = typer.Option(Path("parsed"), "--out", "-o", help="Output folder."),
     model: str = typer.Option(
         "default",
-        help="default (shipped parsers), landmarks (face-mesh geometry, no training), or a "
-        ".safetensors / training checkpoint .pt file.",
+        help="default (shipped parsers, CelebAMask-HQ 19 classes), lapa (shipped, LaPa 11 "
+        "classes), landmarks (face-mesh geometry, no training), or a .safetensors / training "
+        "checkpoint .pt file.",
     ),
     depth_model: Path | None = typer.Option(
         None, help="Depth parser (.safetensors/.pt) to use with --depth; default: the shipped one."
@@ -29,7 +30,11 @@ def parse_command(
     teacher: Path | None = typer.Option(
         None, help="--model landmarks: skin/clothes/hair ONNX segmenter for hair and outer skin."
     ),
-    space: str = typer.Option("lapa", help="Label space of the output: lapa, helen or fasseg."),
+    space: str | None = typer.Option(
+        None,
+        help="Label space of the output (`faceparse labels`), e.g. celebamask-hq, lapa, helen or "
+        "fasseg; default: the model's own.",
+    ),
     detect: bool = typer.Option(True, help="--no-detect: inputs are already face crops."),
     depth: str | None = typer.Option(
         None, help="auto (render from the photo), a depth PNG, or a folder of <stem>.png."

@@ -2,7 +2,9 @@
 
 * `NetworkCropModel` — trained parsers: an RGB one and optionally a depth one; with depth given,
   their probabilities are averaged (the two parsers of the mutual-learning method see different
-  evidence, so they fail differently).
+  evidence, so they fail differently). A depth parser in a coarser space than the RGB one (LaPa
+  under CelebAMask-HQ) is lifted first: its probability for a coarse class is shared among the
+  fine classes that convert to it, as the RGB parser shares it (`lift_probabilities`).
 * `LandmarkCropModel` — the landmark-geometry parser, no training.
 """
 
@@ -15,8 +17,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..errors import ModelFileError
-from ..labels import LAPA, LabelSpace
+from ..errors import ConfigError, ModelFileError
+from ..labels import LAPA, LabelSpace, mapping_lut
 from ..models.files import ParserCard, load_parser_file
 from ..models.runtime import Runner, parser_runner
 from ..normalization import normalize_depth, normalize_rgb
@@ -57,6 +59,7 @@ class NetworkCropModel:
         self.size = rgb.card.size
         self.batch_size = batch_size
         self._load_depth, self._depth = depth, None
+        self._lift: np.ndarray | None = None  # fine -> coarse ids when the depth space is coarser
 
     @property
     def uses_depth(self) -> bool:
@@ -66,9 +69,13 @@ class NetworkCropModel:
         if self._depth is None:
             depth = self._load_depth()
             if depth.card.space != self.card.space:
-                raise ModelFileError(
-                    f"RGB parser predicts {self.card.space}, depth parser {depth.card.space}"
-                )
+                try:
+                    self._lift = mapping_lut(self.space, depth.card.label_space)
+                except ConfigError:
+                    raise ModelFileError(
+                        f"RGB parser predicts {self.card.space}, depth parser "
+                        f"{depth.card.space}, which it cannot be converted to"
+                    ) from None
             self._depth = depth
         return self._depth
 
@@ -80,9 +87,21 @@ class NetworkCropModel:
             p = self.rgb.run(x)
             if depth is not None and self.uses_depth:
                 d = np.stack([normalize_depth(c) for c in depth[i : i + self.batch_size]])
-                p = (p + self.depth_parser().run(d)) / 2
+                pd = self.depth_parser().run(d)
+                if self._lift is not None:
+                    pd = lift_probabilities(pd, p, self._lift)
+                p = (p + pd) / 2
             out.append(p)
         return np.concatenate(out).astype(np.float32)
+
+
+def lift_probabilities(coarse: np.ndarray, fine: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    """Coarse-space probabilities (N, K, H, W) in a finer space (N, C, H, W): fine class c gets
+    coarse[lut[c]] × fine[c] / (sum of `fine` over the classes that share lut[c])."""
+    groups = lut[: fine.shape[1]].astype(np.int64)
+    group_sum = np.zeros((fine.shape[0], coarse.shape[1], *fine.shape[2:]), np.float32)
+    np.add.at(group_sum, (slice(None), groups), fine)
+    return coarse[:, groups] * fine / np.maximum(group_sum[:, groups], 1e-8)
 
 
 class LandmarkCropModel:

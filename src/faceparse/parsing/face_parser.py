@@ -204,6 +204,7 @@ class FaceParser:
         self.options = options
         self.space = get_label_space(space) if space is not None else model.space
         mapping_lut(model.space, self.space)  # fail now if the model cannot give this space
+        self._head_lut = head_lut(model.space)
         self.detector = FaceDetector() if options.detect else None
         self._depth_renderer = depth_renderer
 
@@ -219,8 +220,9 @@ class FaceParser:
         device: str = "auto",
         **kwargs,
     ) -> FaceParser:
-        """The one place model names resolve: "default" (the shipped RGB and depth parsers,
-        docs/guide/MODELS.md), "landmarks" (face-mesh geometry, no training; `teacher`, a
+        """The one place model names resolve: "default" (the shipped RGB parser, CelebAMask-HQ
+        19 classes, and depth parser, docs/guide/MODELS.md), "lapa" (the shipped LaPa 11-class
+        RGB and depth parsers), "landmarks" (face-mesh geometry, no training; `teacher`, a
         skin/clothes/hair ONNX, adds hair and outer skin), or a parser file (.safetensors) or
         training checkpoint (.pt). `depth_model` replaces the depth parser, which is loaded only
         when depth first comes with a photo. `device`: auto (a GPU when there is one), cpu or
@@ -231,9 +233,9 @@ class FaceParser:
             from .crop_parsers import LandmarkCropModel
 
             return cls(LandmarkCropModel(teacher), **kwargs)
-        if str(model) == "default":
-            model = shipped(DEFAULT_RGB)
-            depth_model = depth_model or shipped(DEFAULT_DEPTH)
+        if str(model) in SHIPPED:
+            rgb_file, depth_file = SHIPPED[str(model)]
+            model, depth_model = shipped(rgb_file), depth_model or shipped(depth_file)
         elif not Path(model).suffix:
             known = (*MODEL_NAMES, "a .safetensors or .pt file")
             raise UnknownNameError("model", str(model), known)
@@ -241,7 +243,7 @@ class FaceParser:
 
     @classmethod
     def default(cls, **kwargs) -> FaceParser:
-        """The shipped RGB and depth parsers (LaPa 11 classes; see docs/guide/MODELS.md)."""
+        """The shipped RGB (CelebAMask-HQ 19 classes) and depth parsers (docs/guide/MODELS.md)."""
         return cls.load("default", **kwargs)
 
     @classmethod
@@ -308,7 +310,8 @@ class FaceParser:
             for (i, m, outside), pr in zip(pending, self._predict(crops, depth_crops), strict=True):
                 view = FaceCrop(pr, m, outside)
                 views[i].append(view)
-                if self.options.context_zoom > 1 and _cuts_head(view, photos[i].work.shape[:2]):
+                shape = photos[i].work.shape[:2]
+                if self.options.context_zoom > 1 and _cuts_head(view, shape, self._head_lut):
                     cut.append((i, view))
             size = round(self.options.context_scale * self.model.size)
             pending = [(i, self._context_matrix(v, size), v) for i, v in cut]
@@ -485,9 +488,21 @@ def _speaks(crop: FaceCrop, box, inside: np.ndarray, shape: tuple[int, int]) -> 
 # A view whose labels reach its edge, inside the photo, on more than this share of the edge's
 # pixels has cut the head (or neck, or hair).
 CUT_EDGE_SHARE = 0.005
+# Classes that never call for a wider view: neck, necklace and clothes go on to the photo's
+# edge below most heads (a portrait's neck runs into the chest), and chasing them took the
+# 512² astronaut from 2 views to 4 (the most allowed) and doubled its time; they are labelled as
+# far as the views the head needs reach.
+NOT_HEAD = ("background", "neck", "neck_l", "cloth")
 
 
-def _cuts_head(view: FaceCrop, shape: tuple[int, int]) -> bool:
+def head_lut(space: LabelSpace) -> np.ndarray:
+    """256 booleans: which label ids of `space` are part of a head (see NOT_HEAD)."""
+    lut = np.zeros(256, bool)
+    lut[: space.num_classes] = [c not in NOT_HEAD for c in space.classes]
+    return lut
+
+
+def _cuts_head(view: FaceCrop, shape: tuple[int, int], is_head: np.ndarray) -> bool:
     size = view.probabilities.shape[-1]
     if covers(view.matrix, size, shape):
         return False
@@ -499,7 +514,7 @@ def _cuts_head(view: FaceCrop, shape: tuple[int, int]) -> bool:
     pts = np.stack([xs + 0.5, ys + 0.5], 1) @ inv[:, :2].T + inv[:, 2]
     h, w = shape
     in_photo = (pts[:, 0] >= 0) & (pts[:, 0] < w) & (pts[:, 1] >= 0) & (pts[:, 1] < h)
-    return bool(((labels[ys, xs] != 0) & in_photo).mean() > CUT_EDGE_SHARE)
+    return bool((is_head[labels[ys, xs]] & in_photo).mean() > CUT_EDGE_SHARE)
 
 
 def _labels_from_crops(crops: list[FaceCrop], shape: tuple[int, int]) -> np.ndarray:
@@ -544,9 +559,11 @@ def _paste_depth(
     return out
 
 
-DEFAULT_RGB = "rgb_lapa.safetensors"
-DEFAULT_DEPTH = "depth_lapa.safetensors"
-MODEL_NAMES = ("default", "landmarks")
+DEFAULT_RGB = "rgb_celebamask.safetensors"
+DEFAULT_DEPTH = "depth_lapa.safetensors"  # LaPa classes: lifted to the RGB parser's 19
+LAPA_RGB = "rgb_lapa.safetensors"
+SHIPPED = {"default": (DEFAULT_RGB, DEFAULT_DEPTH), "lapa": (LAPA_RGB, DEFAULT_DEPTH)}
+MODEL_NAMES = ("default", "lapa", "landmarks")
 
 
 def _whole_image_face(w: int, h: int) -> Face:

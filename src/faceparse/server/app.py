@@ -28,7 +28,8 @@ from ..errors import DataError, FaceparseError
 from ..imageio import DEFAULT_MAX_PIXELS, decode_rgb, encode_png
 from ..visualize import depth_to_rgb
 
-SPACES = ("lapa", "helen", "fasseg")
+# "model": the parser's own classes (the default parser's are CelebAMask-HQ's 19).
+SPACES = ("model", "celebamask-hq", "lapa", "helen", "fasseg")
 OUTPUTS = ("labels", "overlay", "depth")
 
 
@@ -95,7 +96,7 @@ class ParserPool:
     def states(self) -> dict[str, str]:
         return dict(self._states)
 
-    def run(self, model: str, image: np.ndarray, depth: str | None, space: str):
+    def run(self, model: str, image: np.ndarray, depth: str | None, space: str | None):
         with self._locks[model]:
             if model not in self._parsers:
                 try:
@@ -206,8 +207,10 @@ def create_app(
     @app.post("/parse")
     def parse(
         image: Annotated[UploadFile, File(description="A photo (JPEG, PNG, WebP, TIFF, BMP).")],
-        space: Annotated[str, Form(description=f"Label space: {', '.join(SPACES)}.")] = "lapa",
-        model: Annotated[str, Form(description="Parser: default or landmarks.")] = "default",
+        space: Annotated[
+            str, Form(description=f"Label space: {', '.join(SPACES)} (the parser's own).")
+        ] = "model",
+        model: Annotated[str, Form(description="Parser: default, lapa or landmarks.")] = "default",
         depth: Annotated[
             str, Form(description="none, or auto (rendered from the photo).")
         ] = "none",
@@ -230,7 +233,12 @@ def create_app(
             )
         photo = _read_upload(image, limit, max_pixels)
         try:
-            result = pool.run(model, photo, "auto" if depth == "auto" else None, space)
+            result = pool.run(
+                model,
+                photo,
+                "auto" if depth == "auto" else None,
+                None if space == "model" else space,
+            )
         except FaceparseError as e:
             raise HTTPException(422, f"{image.filename or 'upload'}: {e}") from None
         except Exception:
