@@ -1,4 +1,5 @@
 import numpy as np
+from cartoon_faces import face_labels
 
 from faceparse.jobs.accessory_check import accessory_scores, check_set
 from faceparse.labels import CELEBAMASK_HQ
@@ -7,14 +8,7 @@ C = CELEBAMASK_HQ.index
 
 
 def _face():
-    lab = np.zeros((96, 96), np.uint8)
-    lab[20:70, 20:76] = C("skin")
-    lab[36:40, 30:42] = C("l_brow")
-    lab[36:40, 54:66] = C("r_brow")
-    lab[42:47, 32:42] = C("l_eye")
-    lab[42:47, 54:64] = C("r_eye")
-    lab[70:95, 36:60] = C("neck")
-    return "face", np.full((96, 96, 3), 120, np.uint8), lab
+    return "face", np.full((128, 128, 3), 120, np.uint8), face_labels(ears=False)
 
 
 def test_the_check_set_is_reproducible_and_skips_what_cannot_be_placed():
