@@ -94,7 +94,7 @@ def _metal(rng) -> np.ndarray:
     return np.array(kinds[int(rng.integers(len(kinds)))], np.float32)
 
 
-def _glasses(image, labels, rng, dark: bool) -> Drawn | None:
+def _glasses(labels, rng, dark: bool) -> Drawn | None:
     left, right = _centre(labels, "l_eye"), _centre(labels, "r_eye")
     if left is None or right is None:
         return None
@@ -145,7 +145,7 @@ def _glasses(image, labels, rng, dark: bool) -> Drawn | None:
     return Drawn(alpha, colour, label)
 
 
-def _head_rows(labels: np.ndarray) -> np.ndarray:
+def _head_mask(labels: np.ndarray) -> np.ndarray:
     head = [
         _C(n)
         for n in ("skin", "hair", "l_brow", "r_brow", "l_eye", "r_eye", "nose", "l_ear", "r_ear")
@@ -153,8 +153,8 @@ def _head_rows(labels: np.ndarray) -> np.ndarray:
     return np.isin(labels, head)
 
 
-def _hat(image, labels, rng) -> Drawn | None:
-    head = _head_rows(labels)
+def _hat(labels, rng) -> Drawn | None:
+    head = _head_mask(labels)
     brows = np.isin(labels, [_C("l_brow"), _C("r_brow")])
     eyes = np.isin(labels, [_C("l_eye"), _C("r_eye")])
     ys = np.nonzero(head)[0]
@@ -206,7 +206,7 @@ def _hat(image, labels, rng) -> Drawn | None:
     return Drawn(alpha, colour, alpha > 0.5)
 
 
-def _earring(image, labels, rng) -> Drawn | None:
+def _earring(labels, rng) -> Drawn | None:
     left, right = _centre(labels, "l_eye"), _centre(labels, "r_eye")
     scale = float(np.linalg.norm(right - left)) if left is not None and right is not None else None
     shape = labels.shape
@@ -238,7 +238,7 @@ def _earring(image, labels, rng) -> Drawn | None:
     return Drawn(alpha, colour, alpha > 0.5)
 
 
-def _necklace(image, labels, rng) -> Drawn | None:
+def _necklace(labels, rng) -> Drawn | None:
     neck = labels == _C("neck")
     ys = np.nonzero(neck)[0]
     if len(ys) < 30 or np.ptp(ys) < 8:
@@ -273,8 +273,8 @@ def _necklace(image, labels, rng) -> Drawn | None:
 
 
 _DRAW: dict[str, Callable] = {
-    "glasses": lambda im, lab, rng: _glasses(im, lab, rng, dark=False),
-    "sunglasses": lambda im, lab, rng: _glasses(im, lab, rng, dark=True),
+    "glasses": lambda lab, rng: _glasses(lab, rng, dark=False),
+    "sunglasses": lambda lab, rng: _glasses(lab, rng, dark=True),
     "hat": _hat,
     "earring": _earring,
     "necklace": _necklace,
@@ -286,7 +286,7 @@ def add_accessory(
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """(image, labels) with one accessory of `kind` (see KINDS) drawn on an RGB uint8 crop and
     its CelebAMask-HQ labels, or None when the crop lacks the parts it is placed by."""
-    drawn = _DRAW[kind](image, labels, rng)
+    drawn = _DRAW[kind](labels, rng)
     if drawn is None or not drawn.label.any():
         return None
     a = drawn.alpha[..., None]
