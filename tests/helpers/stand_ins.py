@@ -33,22 +33,22 @@ class CentreDisc:
 
 
 class Bright:
-    """A stand-in crop model that sees a head wherever the crop is bright: 'skin' where the
-    pixel's mean is over 100, background elsewhere; works at any crop size."""
+    """A stand-in crop model that sees a head wherever the crop is bright: `label` (skin) where
+    the pixel's mean is over 100, background elsewhere, in `space`; works at any crop size."""
 
-    space = LAPA
     size = 64
     uses_depth = False
 
-    def __init__(self):
+    def __init__(self, space=LAPA, label: str = "skin"):
+        self.space, self.label = space, label
         self.sizes = []
 
     def predict(self, crops, depth=None):
         self.sizes.append(crops.shape[1])
-        skin = (crops.mean(-1) > 100).astype(np.float32)
-        p = np.zeros((len(crops), 11, *crops.shape[1:3]), np.float32)
-        p[:, LAPA.index("skin")] = 0.9 * skin
-        p[:, 0] = 1 - p[:, LAPA.index("skin")]
+        bright = (crops.mean(-1) > 100).astype(np.float32)
+        p = np.zeros((len(crops), self.space.num_classes, *crops.shape[1:3]), np.float32)
+        p[:, self.space.index(self.label)] = 0.9 * bright
+        p[:, 0] = 1 - p[:, self.space.index(self.label)]
         return p
 
 

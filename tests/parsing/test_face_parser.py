@@ -233,3 +233,20 @@ def test_no_context_view_where_the_head_ends_inside_the_crop_or_the_photo_ends()
     model.sizes.clear()
     parser(small)
     assert model.sizes == [64]
+
+
+@pytest.mark.parametrize(("label", "views"), [("neck", 1), ("cloth", 1), ("hair", 4)])
+def test_only_the_head_itself_calls_for_context_views(label, views):
+    """Neck and clothes run on to the photo's edge below most heads: they never call for a
+    wider view; hair does."""
+    from stand_ins import Bright
+
+    from faceparse.labels import CELEBAMASK_HQ
+
+    image = np.zeros((400, 400, 3), np.uint8)
+    image[100:, 60:340] = 200  # reaches far past the 80 px crop, down to the photo's edge
+    model = Bright(CELEBAMASK_HQ, label)
+    parser = FaceParser(model, ParseOptions(detect=False))
+    parser.detector = lambda img: [face_at(200, 180, 20)]
+    parser(image)
+    assert len(model.sizes) == views

@@ -486,7 +486,7 @@ def _speaks(crop: FaceCrop, box, inside: np.ndarray, shape: tuple[int, int]) -> 
 
 
 # A view whose labels reach its edge, inside the photo, on more than this share of the edge's
-# pixels has cut the head (or neck, or hair).
+# pixels has cut the head (its hair, its skin).
 CUT_EDGE_SHARE = 0.005
 # Classes that never call for a wider view: neck, necklace and clothes go on to the photo's
 # edge below most heads (a portrait's neck runs into the chest), and chasing them took the
