@@ -107,10 +107,10 @@ def seconds_per_photo(rows, repeats: int) -> dict[str, float]:
 
 def shipped_files() -> list[str]:
     from faceparse.models.files import load_parser
-    from faceparse.parsing.face_parser import DEFAULT_DEPTH
+    from faceparse.parsing.face_parser import DEFAULT_DEPTH, LAPA_RGB
 
     lines = ["| file | network | input | parameters | size (MB) |", "|---|---|---|---|---|"]
-    for name in (DEFAULT_RGB, DEFAULT_DEPTH):
+    for name in (DEFAULT_RGB, LAPA_RGB, DEFAULT_DEPTH):
         net, card = load_parser(shipped(name))
         params = sum(p.numel() for p in net.parameters())
         mb = shipped(name).stat().st_size / 1e6
