@@ -30,19 +30,14 @@ from faceparse.jobs.reports import publish, table_head
 from faceparse.labels import CELEBAMASK_HQ
 from faceparse.metrics import ParsingEvaluator
 from faceparse.models.files import shipped
-from faceparse.normalization import normalize_rgb
-from faceparse.parsing.crop_parsers import load_parser_runner
+from faceparse.parsing.crop_parsers import NetworkCropModel, load_parser_runner
 from faceparse.parsing.face_parser import DEFAULT_RGB
 from faceparse.visualize import overlay
 
 
 def predictor(path: Path):
-    run = load_parser_runner(path, "rgb").run
-
-    def predict(crops: np.ndarray) -> np.ndarray:
-        return run(np.stack([normalize_rgb(c) for c in crops])).argmax(1).astype(np.uint8)
-
-    return predict
+    model = NetworkCropModel(load_parser_runner(path, "rgb"))
+    return lambda crops: model.predict(crops).argmax(1).astype(np.uint8)
 
 
 MADE_CLASSES = ("l_ear", "r_ear", "neck", "cloth")

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from faceparse.datasets import open_dataset
-from faceparse.datasets.fasseg import HELD_OUT_PERSONS, v3_person
+from faceparse.datasets.fasseg import HELD_OUT_PERSONS, held_out
 from faceparse.jobs.reports import publish, table_head
 from faceparse.labels import FASSEG
 from faceparse.metrics import ParsingEvaluator
@@ -39,14 +39,8 @@ def with_offset(source: Path, offset: float, out: Path) -> Path:
 
 
 def train_split(fasseg: Path) -> list:
-    samples = []
-    for subsets in (("V2",), ("V3",)):
-        ds = open_dataset("fasseg", fasseg, "train", subsets=subsets)
-        for i, record in enumerate(ds.records):
-            if record.name.startswith("V3/") and v3_person(record.name) in HELD_OUT_PERSONS:
-                continue
-            samples.append(ds[i])
-    return samples
+    ds = open_dataset("fasseg", fasseg, "train", subsets=("V2", "V3"))
+    return [ds[i] for i, record in enumerate(ds.records) if not held_out(record.name)]
 
 
 def scores(path: Path, samples) -> tuple[float, float]:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from faceparse.datasets import open_dataset
-from faceparse.datasets.fasseg import HELD_OUT_PERSONS, v3_person
+from faceparse.datasets.fasseg import HELD_OUT_PERSONS, held_out
 from faceparse.face.landmarks import FaceMeshDetector
 from faceparse.jobs.reports import publish, table_head
 from faceparse.labels import FASSEG
@@ -46,7 +46,7 @@ def meshes(fasseg: Path) -> dict[str, list]:
     for split, subsets in (("train", ("V2", "V3")), ("test", ("V2",))):
         ds = open_dataset("fasseg", fasseg, split, subsets=subsets)
         for i, record in enumerate(ds.records):
-            if record.name.startswith("V3/") and v3_person(record.name) in HELD_OUT_PERSONS:
+            if held_out(record.name):
                 continue
             sample = ds[i]
             found = detector(sample.image)

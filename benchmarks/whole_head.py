@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from faceparse.datasets import open_dataset
-from faceparse.datasets.fasseg import HELD_OUT_PERSONS, v3_person, v3_yaw
+from faceparse.datasets.fasseg import HELD_OUT_PERSONS, held_out, v3_yaw
 from faceparse.jobs.reports import publish, table_head
 from faceparse.labels import FASSEG
 from faceparse.metrics import ParsingEvaluator
@@ -105,7 +105,7 @@ def samples(fasseg: Path):
     v3 = open_dataset("fasseg", fasseg, "train", subsets=("V3",))
     for ds in (v2, v3):
         for i, record in enumerate(ds.records):
-            if record.name.startswith("V3/") and v3_person(record.name) not in HELD_OUT_PERSONS:
+            if record.name.startswith("V3/") and not held_out(record.name):
                 continue
             yield record.name, ds[i]
 

@@ -35,3 +35,12 @@ def test_real_fasseg(fasseg_root):
     # skin is the largest class of a frontal face crop, eyes the smallest
     frac = dict(zip(ids.tolist(), counts / counts.sum(), strict=True))
     assert frac[2] > 0.25 and frac[3] < 0.02
+
+
+def test_held_out_persons_are_v3_photos_of_the_named_persons():
+    from faceparse.datasets.fasseg import held_out
+
+    assert held_out("V3/+45/personne06149+0+45")
+    assert not held_out("V3/+45/personne01149+0+45")
+    assert not held_out("V2/Train/personne06")  # V2 has no held-out persons
+    assert held_out("V3/0/personne01146+0+0", persons=("personne01",))

@@ -42,6 +42,11 @@ def v3_person(name: str) -> str:
     return stem[: len("personne") + 2]
 
 
+def held_out(name: str, persons: tuple[str, ...] = HELD_OUT_PERSONS) -> bool:
+    """Whether a FASSEG record name ("V3/+45/personne06...") is a photo of a held-out person."""
+    return name.startswith("V3/") and v3_person(name) in persons
+
+
 def v3_yaw(name: str) -> int:
     """Yaw in degrees from a V3 name: "V3/-60/..." or "personne01144+0-60" -> -60."""
     stem = name.rsplit("/", 1)[-1]

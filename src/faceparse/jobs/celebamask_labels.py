@@ -96,9 +96,11 @@ def make_celebamask_data(
     for sub in ("images", "labels"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     manifest_path = out / "manifest.jsonl"
-    done = set()
+    done = {}  # name -> status, of this run and the ones before
     if manifest_path.is_file():
-        done = {json.loads(line)["name"] for line in manifest_path.read_text().splitlines()}
+        for line in manifest_path.read_text().splitlines():
+            entry = json.loads(line)
+            done[entry["name"]] = entry["status"]
     segmenter = HairSegmenter(Path(teacher))
     renderer = HeadRegionRenderer(models)
     source = FolderDataset(data, "all")
@@ -121,14 +123,11 @@ def make_celebamask_data(
                 write_png_atomic(out / "labels" / f"{record.name}.png", labels)
                 entry = {"name": record.name, "status": "fitted" if head else "no_fit"}
             counts[entry["status"]] += 1
+            done[record.name] = entry["status"]
             manifest.write(json.dumps(entry) + "\n")
             manifest.flush()
     renderer.close()
-    failed = {
-        json.loads(line)["name"]
-        for line in manifest_path.read_text().splitlines()
-        if json.loads(line)["status"] == "failed"
-    }
+    failed = {name for name, status in done.items() if status == "failed"}
     for split in ("train", "val"):
         lst = data / f"{split}_list.txt"
         if lst.is_file():

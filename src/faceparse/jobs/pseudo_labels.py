@@ -28,7 +28,8 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets import open_dataset
-from ..datasets.fasseg import HELD_OUT_PERSONS, v3_person
+from ..datasets.fasseg import HELD_OUT_PERSONS
+from ..datasets.fasseg import held_out as is_held_out
 from ..errors import DataError
 from ..face.align import crop_matrix, warp_to_crop
 from ..face.detect import Face, FaceDetector
@@ -104,7 +105,7 @@ def fasseg_sources(
 ) -> Iterator:
     ds = open_dataset("fasseg", root, split, subsets=subsets)
     for i, record in enumerate(ds.records):
-        if record.name.startswith("V3/") and v3_person(record.name) in held_out:
+        if is_held_out(record.name, held_out):
             continue
         try:
             s = ds[i]

@@ -21,6 +21,7 @@ import yaml
 from torch.nn.parallel import DistributedDataParallel
 
 from ..datasets import open_dataset
+from ..datasets.accessories import CLASS_OF as ACCESSORY_CLASSES
 from ..datasets.synthetic import synthetic_dataset
 from ..errors import ConfigError, ModelFileError
 from ..imageio import atomic_open
@@ -76,7 +77,8 @@ class Trainer:
 
         self.train_source = open_training_source(config, config.data.train_split)
         self.space = get_label_space(self.train_source[0].space)
-        if config.data.accessories and "eye_g" not in self.space.classes:
+        drawn = set(ACCESSORY_CLASSES.values())
+        if config.data.accessories and not drawn <= set(self.space.classes):
             raise ConfigError(
                 f"data.accessories draws CelebAMask-HQ classes; the data is in {self.space.name}"
             )
