@@ -82,3 +82,9 @@ def test_the_job_writes_19_class_crops_records_damage_and_resumes(fasseg_root, t
     assert (out / "train_list.txt").read_text().split() == [crops[0].name]
     again = make_celebamask_data(src, out, TEACHER, MODELS)
     assert again == {"fitted": 0, "no_fit": 0, "failed": 0, "kept": 2}
+    # A run killed mid-write leaves a torn line; the next run does that crop again.
+    manifest = out / "manifest.jsonl"
+    lines = manifest.read_text().splitlines()
+    manifest.write_text("\n".join([lines[0], lines[1][:10]]) + "\n")
+    torn = make_celebamask_data(src, out, TEACHER, MODELS)
+    assert torn["kept"] == 1 and torn["fitted"] + torn["failed"] == 1

@@ -32,6 +32,7 @@ from ..face.landmarks import face_oval
 from ..face.segmenter import HairSegmenter
 from ..imageio import link_or_copy, write_png_atomic, write_text_atomic
 from ..labels import CELEBAMASK_HQ, IGNORE_INDEX, LAPA
+from .manifest import read_manifest
 from .self_labels import readable_pair
 
 TEACHER_THRESHOLD = 0.5
@@ -96,11 +97,8 @@ def make_celebamask_data(
     for sub in ("images", "labels"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     manifest_path = out / "manifest.jsonl"
-    done = {}  # name -> status, of this run and the ones before
-    if manifest_path.is_file():
-        for line in manifest_path.read_text().splitlines():
-            entry = json.loads(line)
-            done[entry["name"]] = entry["status"]
+    # name -> status, of this run and the ones before
+    done = {entry["name"]: entry["status"] for entry in read_manifest(manifest_path)}
     segmenter = HairSegmenter(Path(teacher))
     renderer = HeadRegionRenderer(models)
     source = FolderDataset(data, "all")

@@ -22,6 +22,7 @@ from ..depth.render import DepthConfig, DepthRenderer
 from ..errors import ConfigError, DataError
 from ..imageio import atomic_open, read_rgb, write_png_atomic, write_text_atomic
 from ..visualize import depth_to_rgb, montage
+from .manifest import read_manifest
 
 MANIFEST = "manifest.jsonl"
 
@@ -58,18 +59,9 @@ def _run(task: Task) -> dict:
     return entry
 
 
-def read_manifest(out: Path) -> dict[tuple[str, str], dict]:
+def latest_entries(out: Path) -> dict[tuple[str, str], dict]:
     """The latest entry per (split, name); torn last lines from a kill are ignored."""
-    entries: dict[tuple[str, str], dict] = {}
-    path = out / MANIFEST
-    if path.is_file():
-        for line in path.read_text(encoding="utf-8").splitlines():
-            try:
-                e = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            entries[(e["split"], e["name"])] = e
-    return entries
+    return {(e["split"], e["name"]): e for e in read_manifest(out / MANIFEST)}
 
 
 def plan(dataset: str, root: Path, splits: Iterable[str], out: Path, **options) -> list[Task]:
@@ -108,7 +100,7 @@ def make_depth(
     write_text_atomic(previous_config, cfg_json)
 
     tasks = plan(dataset, root, splits, out, **options)
-    done = read_manifest(out)
+    done = latest_entries(out)
     # Resume: finished images and images without a face are not redone; errors are retried.
     todo = [t for t in tasks if not _finished(done.get((t.split, t.name)), Path(t.out))]
     with open(out / MANIFEST, "a", encoding="utf-8") as manifest:

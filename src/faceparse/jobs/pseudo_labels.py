@@ -36,6 +36,7 @@ from ..face.detect import Face, FaceDetector
 from ..imageio import list_images, read_gray, read_rgb, write_png_atomic, write_text_atomic
 from ..labels import FASSEG, IGNORE_INDEX, LAPA, mapping_lut
 from ..parsing.landmark_parser import LandmarkParser
+from .manifest import read_manifest
 
 
 @dataclass
@@ -130,11 +131,7 @@ def make_training_crops(
     detector, parser = FaceDetector(), LandmarkParser(teacher)
     out.mkdir(parents=True, exist_ok=True)
     manifest_path = out / "manifest.jsonl"
-    done = {}
-    if manifest_path.is_file():
-        for line in manifest_path.read_text().splitlines():
-            entry = json.loads(line)
-            done[entry["name"]] = entry
+    done = {entry["name"]: entry for entry in read_manifest(manifest_path)}
     counts = {"written": 0, "kept": 0, "no_face": 0, "failed": 0}
     with open(manifest_path, "a") as manifest:
         for src in sources:
