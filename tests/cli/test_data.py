@@ -29,3 +29,10 @@ def test_check_cli_exit_codes_and_json(tmp_path):
 def test_bad_option_is_a_usage_error(tmp_path):
     res = runner.invoke(app, ["data", "check", str(tmp_path), "-d", "nope"])
     assert res.exit_code == 2 and "unknown dataset" in res.output
+
+
+def test_celebamask_labels_without_its_teacher_says_which_file(tmp_path):
+    missing = tmp_path / "teacher.onnx"
+    args = ["data", "celebamask-labels", str(tmp_path), "-o", str(tmp_path / "out")]
+    res = runner.invoke(app, [*args, "--teacher", str(missing)])
+    assert res.exit_code == 2 and "teacher.onnx" in res.output and "not found" in res.output

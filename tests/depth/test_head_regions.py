@@ -63,3 +63,18 @@ def test_no_face_gives_none():
     renderer = HeadRegionRenderer(MODELS)
     assert renderer(np.zeros((64, 64, 3), np.uint8)) is None
     renderer.close()
+
+
+@needs_models
+def test_a_head_file_without_its_landmark_ids_is_refused_before_work(tmp_path):
+    import pytest
+
+    from faceparse.depth.mesh_files import CANONICAL_FILE, DENSE_FILE, HEAD_FILE
+    from faceparse.errors import ModelFileError
+
+    with np.load(MODELS / HEAD_FILE) as head:
+        np.savez(tmp_path / HEAD_FILE, **{k: head[k] for k in head.files if k != "landmarks68"})
+    for name in (CANONICAL_FILE, DENSE_FILE):
+        (tmp_path / name).symlink_to(MODELS / name)
+    with pytest.raises(ModelFileError, match="missing array 'landmarks68'"):
+        HeadRegionRenderer(tmp_path)
