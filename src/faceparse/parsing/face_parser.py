@@ -490,8 +490,8 @@ def _speaks(crop: FaceCrop, box, inside: np.ndarray, shape: tuple[int, int]) -> 
 CUT_EDGE_SHARE = 0.005
 # Classes that never call for a wider view: neck, necklace and clothes go on to the photo's
 # edge below most heads (a portrait's neck runs into the chest), and chasing them took the
-# 512² astronaut from 2 views to 4 (the most allowed) and doubled its time; they are labelled as
-# far as the views the head needs reach.
+# 512² astronaut from 2 views to 4 (the most allowed); they are labelled as far as the views the
+# head needs reach.
 NOT_HEAD = ("background", "neck", "neck_l", "cloth")
 
 
