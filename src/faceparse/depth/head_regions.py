@@ -23,7 +23,7 @@ import numpy as np
 
 from ..face.landmarks import FaceMeshDetector
 from .fit import fit_head
-from .mesh_files import HEAD_FILE, HeadModel, _load_npz, model_dir
+from .mesh_files import HEAD_FILE, HeadModel, load_npz, model_dir
 from .raster import rasterize
 
 REGIONS = ("none", "face", "right_ear", "left_ear", "neck", "scalp")  # subject's sides
@@ -74,7 +74,7 @@ class HeadRegionRenderer:
     def __init__(self, folder: str | Path | None = None, fit_iterations: int = 2):
         folder = model_dir(folder)
         self.head = HeadModel.load(folder)
-        ids = _load_npz(folder / HEAD_FILE, {"landmarks68": (68,)})["landmarks68"]
+        ids = load_npz(folder / HEAD_FILE, {"landmarks68": (68,)})["landmarks68"]
         per_vertex = vertex_regions(
             self.head.mean, self.head.face_vertex_range[1], self.head.mean[ids[3:9]]
         )

@@ -47,7 +47,7 @@ def model_dir(explicit: str | Path | None = None) -> Path:
     )
 
 
-def _load_npz(path: Path, required: dict[str, tuple]) -> dict[str, np.ndarray]:
+def load_npz(path: Path, required: dict[str, tuple]) -> dict[str, np.ndarray]:
     """Load and check shapes: `required` maps key -> shape with None for any size."""
     if not path.is_file():
         raise ModelFileError(f"{path}: model file not found")
@@ -74,7 +74,7 @@ class CanonicalFace:
 
     @classmethod
     def load(cls, folder: Path) -> CanonicalFace:
-        d = _load_npz(folder / CANONICAL_FILE, {"vertices": (468, 3), "triangles": (None, 3)})
+        d = load_npz(folder / CANONICAL_FILE, {"vertices": (468, 3), "triangles": (None, 3)})
         return cls(d["vertices"].astype(np.float64), d["triangles"].astype(np.int64))
 
 
@@ -91,7 +91,7 @@ class HeadModel:
 
     @classmethod
     def load(cls, folder: Path) -> HeadModel:
-        head = _load_npz(
+        head = load_npz(
             folder / HEAD_FILE,
             {
                 "mean": (None, 3),
@@ -101,7 +101,7 @@ class HeadModel:
                 "face_vertices": (2,),
             },
         )
-        dense = _load_npz(folder / DENSE_FILE, {"triangle": (468,), "barycentric": (468, 3)})
+        dense = load_npz(folder / DENSE_FILE, {"triangle": (468,), "barycentric": (468, 3)})
         v = head["mean"].shape[0]
         tris = head["triangles"].astype(np.int64)
         if tris.max() >= v or tris.min() < 0:
