@@ -28,8 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from ..datasets import open_dataset
-from ..datasets.fasseg import HELD_OUT_PERSONS
-from ..datasets.fasseg import held_out as is_held_out
+from ..datasets.fasseg import HELD_OUT_PERSONS, held_out
 from ..errors import DataError
 from ..face.align import crop_matrix, warp_to_crop
 from ..face.detect import Face, FaceDetector
@@ -102,11 +101,11 @@ def celeb1k_sources(root: str | Path, splits: Iterable[str] = ("train", "val")) 
 
 
 def fasseg_sources(
-    root: str | Path, subsets=("V2", "V3"), split: str = "train", held_out=HELD_OUT_PERSONS
+    root: str | Path, subsets=("V2", "V3"), split: str = "train", persons_held_out=HELD_OUT_PERSONS
 ) -> Iterator:
     ds = open_dataset("fasseg", root, split, subsets=subsets)
     for i, record in enumerate(ds.records):
-        if is_held_out(record.name, held_out):
+        if held_out(record.name, persons_held_out):
             continue
         try:
             s = ds[i]
