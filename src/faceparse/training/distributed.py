@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from dataclasses import dataclass
 
@@ -53,5 +54,9 @@ def max_parameter_spread(module: torch.nn.Module, info: DistInfo) -> float:
 
 
 def shutdown(info: DistInfo) -> None:
+    """Destroy the process group once nothing holds it: DDP wrappers must be dropped first;
+    `gc.collect` ends any reference cycle through their autograd hooks, so the group's
+    threads are joined here and not during interpreter teardown."""
     if info.enabled and dist.is_initialized():
+        gc.collect()
         dist.destroy_process_group()

@@ -378,6 +378,9 @@ class Trainer:
             summary["world_size"] = self.dist.world_size
         self.log(summary)
         barrier(self.dist)
+        # The DDP wrappers hold the process group: left for interpreter exit, gloo's worker
+        # threads are torn down in no fixed order and a rank can abort after a good run.
+        self.train_models = dict(self.models)
         shutdown(self.dist)
         return summary
 
