@@ -9,7 +9,7 @@ from skimage import data
 
 from faceparse.errors import UnknownNameError
 from faceparse.models.files import load_parser, shipped
-from faceparse.models.runtime import cached_onnx, parser_runner, softmax
+from faceparse.models.runtime import cached_onnx, class_ids, parser_runner, softmax
 from faceparse.normalization import normalize_rgb
 from faceparse.parsing import FaceParser
 
@@ -17,6 +17,14 @@ from faceparse.parsing import FaceParser
 def test_softmax_by_hand():
     p = softmax(np.array([[[[0.0]], [[np.log(3.0)]]]], np.float32))
     assert p[0, :, 0, 0] == pytest.approx([0.25, 0.75])
+
+
+def test_class_ids_take_the_first_class_on_ties_as_argmax_does():
+    scores = np.array([[[0.2, 0.5]], [[0.7, 0.5]], [[0.1, 0.5]]], np.float32)  # 3 classes, 1×2
+    ids = class_ids(scores)
+    assert ids.dtype == np.uint8 and ids.tolist() == [[1, 0]]
+    random = np.random.default_rng(0).random((19, 8, 9)).astype(np.float32)
+    assert (class_ids(random) == random.argmax(0)).all()
 
 
 def test_onnx_and_torch_give_the_same_probabilities_and_the_export_is_cached(tmp_path, monkeypatch):

@@ -85,11 +85,22 @@ def cache_dir() -> Path:
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    """Over axis 1, in float32, in one buffer."""
-    e = logits - logits.max(1, keepdims=True)
-    np.exp(e, out=e)
-    e /= e.sum(1, keepdims=True)
-    return e
+    """Over axis 1, in float32. Torch's kernel: numpy's exp, max and sum took 2.4 ms against
+    1.2 ms for 19×256² logits on the Xeon of docs/results/SPEED.md (one thread)."""
+    return torch.from_numpy(logits).softmax(1).numpy()
+
+
+def class_ids(probabilities: np.ndarray) -> np.ndarray:
+    """argmax over axis 0 of C×H×W scores as uint8, the first class on ties (as numpy's).
+    numpy's argmax over the first axis walks the planes with a stride: 3.4 ms for 19×256²
+    against 1.8 ms here (one maximum, then one comparison per class) on the same Xeon."""
+    best = probabilities.max(0)
+    ids = np.zeros(best.shape, np.uint8)  # NaN scores, equal to nothing, stay class 0
+    is_best = np.empty(best.shape, bool)
+    for c in range(len(probabilities) - 1, -1, -1):  # down to 0, so the lowest tied class wins
+        np.equal(probabilities[c], best, out=is_best)
+        np.copyto(ids, c, where=is_best)
+    return ids
 
 
 def cached_onnx(net: nn.Module, card: ParserCard, source: Path) -> Path:

@@ -32,6 +32,7 @@ from ..face.detect import Face, FaceDetector
 from ..imageio import DEFAULT_MAX_PIXELS, read_gray, to_rgb
 from ..labels import LabelSpace, get_label_space, mapping_lut
 from ..models.files import shipped
+from ..models.runtime import class_ids
 from ..visualize import overlay
 
 
@@ -84,7 +85,7 @@ class FaceCrop:
     @functools.cached_property
     def labels(self) -> np.ndarray:
         """Class ids on the crop grid (S×S uint8)."""
-        return self.probabilities.argmax(0).astype(np.uint8)
+        return class_ids(self.probabilities)
 
     def in_space(self, src: LabelSpace, dst: LabelSpace) -> FaceCrop:
         if src.name == dst.name:
