@@ -54,6 +54,28 @@ def test_without_a_fit_only_cloth_is_added():
     assert (out[15:] == C("cloth")).all()  # below 60% of the crop
 
 
+def test_a_covered_scalp_is_labelled_hat_and_a_bare_one_is_left_alone():
+    head = _head()
+    head.regions[0:7, 10:31] = REGIONS.index("scalp")  # 147 scalp pixels above the face
+    lapa = np.zeros((40, 40), np.uint8)
+    lapa[7:23, 12:29] = L("skin")
+    lapa[5:7, 10:31] = L("hair")  # 42 of them hair: 105 / 147 = 0.71 covered
+    teacher = np.zeros((3, 40, 40), np.float32)
+    bare = celebamask_labels(lapa, teacher, head)
+    assert not (bare == C("hat")).any() and (bare[0:5, 10:31] == C("background")).all()
+    lapa[5:7, 10:31] = L("background")
+    lapa[6, 10] = IGNORE_INDEX  # ignored is not covered (FASSEG ignores skin): stays ignored
+    lapa[0, 0] = L("hair")  # outside the scalp: stays hair
+    teacher[1, 0:3, 31:35] = 0.9  # the hat's brim beyond the scalp, clothes to the teacher
+    teacher[1, 0:3, 37:] = 0.9  # clothes that do not touch the covered scalp: background
+    covered = celebamask_labels(lapa, teacher, head)
+    hat = covered[0:7, 10:31] == C("hat")
+    assert hat.sum() == 146 and covered[6, 10] == IGNORE_INDEX
+    assert (covered[0:3, 31:35] == C("hat")).all()
+    assert covered[0, 0] == C("hair") and (covered[0:7, 35:] == C("background")).all()
+    assert (covered[3:7, 31:] == C("background")).all()
+
+
 @needs_models
 def test_the_job_writes_19_class_crops_records_damage_and_resumes(fasseg_root, tmp_path):
     import dataclasses

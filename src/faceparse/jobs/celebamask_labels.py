@@ -9,9 +9,13 @@
   a neck pixel is teacher skin outside the outline, not clothes, not hair, where the head puts
   its neck or, below the chin, where no head is drawn (an open collar);
 * cloth is what the teacher calls clothes where the LaPa label is background, below the chin
-  (below 60% of the crop's height without a fit).
+  (below 60% of the crop's height without a fit);
+* hat: where the fitted scalp is mostly background (HEADWEAR_MIN_SHARE), something covers it:
+  that background, and the background joining it above the chin that the teacher calls
+  clothes or hair, is labelled hat. Celeb1k's hair masks leave real hats, caps, hoods and
+  headbands out of the hair; without this they were learnt as background.
 
-Glasses, hats, earrings and necklaces are not in these labels: the training loader draws them
+Glasses, earrings, necklaces and more hats are drawn by the training loader
 (`faceparse.datasets.accessories`), with exact masks. Crops whose face the mesh does not find
 keep their converted labels with the ears and neck they already had as skin and background;
 the manifest says which crops had a fit.
@@ -36,6 +40,12 @@ from .manifest import read_manifest
 from .self_labels import readable_pair
 
 TEACHER_THRESHOLD = 0.5
+# Share of the fitted scalp's pixels labelled background above which the head is taken as
+# covered (outside the face outline). Over Celeb1k train (740 crops, 2026-12-01) the 15 crops
+# above 0.8 (0.93 to 1.0) all wear something on the head (hats, caps, a veil, headbands: looked
+# at one by one); the next is at 0.68, and below are mostly bare heads whose fit reaches past
+# the hair into the background.
+HEADWEAR_MIN_SHARE = 0.8
 
 
 def _lapa_to_19() -> np.ndarray:
@@ -70,6 +80,15 @@ def celebamask_labels(
     cv2.fillPoly(oval, [np.round(head.points[face_oval(), :2]).astype(np.int32)], 1)
     outside = oval == 0
     regions = head.regions
+    # Inside the outline the scalp is the back of the head seen through the fitted face's eye
+    # and mouth openings. Ignored pixels are not covered: FASSEG's crops ignore the skin beyond
+    # the face geometry, a bald scalp's too.
+    scalp = (regions == REGIONS.index("scalp")) & outside
+    covered = scalp & background
+    if scalp.any() and covered.sum() > HEADWEAR_MIN_SHARE * scalp.sum():
+        hat = _headwear(out, covered, teacher, rows < chin_row)
+        out[hat] = c("hat")
+        background &= ~hat
     # Ignored pixels may be ear or neck: FASSEG's skin takes both in, and the LaPa labels
     # ignore what of it the geometry calls background.
     unsure = background | (out == IGNORE_INDEX)
@@ -81,6 +100,19 @@ def celebamask_labels(
     free = np.isin(out, [c("background"), c("skin"), c("cloth"), IGNORE_INDEX])
     out[neck_zone & outside & skin_t & ~cloth_t & free] = c("neck")
     return out
+
+
+def _headwear(labels: np.ndarray, covered: np.ndarray, teacher: np.ndarray, above_chin):
+    """What covers a head: its covered scalp, grown through what the teacher calls clothes or
+    hair (it calls hats and hoods either) and the labels call background, above the chin, in
+    pieces that touch the covered scalp. The fitted scalp alone is a crescent over the
+    forehead: a hat's crown above it would stay background."""
+    worn = (teacher[1] > TEACHER_THRESHOLD) | (teacher[2] > TEACHER_THRESHOLD)
+    free = labels == CELEBAMASK_HQ.index("background")
+    candidate = free & above_chin & (covered | worn)
+    _, pieces = cv2.connectedComponents(candidate.astype(np.uint8), connectivity=8)
+    touching = np.unique(pieces[candidate & covered])
+    return np.isin(pieces, touching[touching > 0])
 
 
 def make_celebamask_data(
