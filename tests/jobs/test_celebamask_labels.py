@@ -102,6 +102,7 @@ def test_the_job_writes_19_class_crops_records_damage_and_resumes(fasseg_root, t
     labels = cv2.imread(str(out / "labels" / f"{crops[0].name}.png"), cv2.IMREAD_UNCHANGED)
     assert (labels == C("neck")).sum() > 100  # a FASSEG head shot shows its neck
     assert (out / "train_list.txt").read_text().split() == [crops[0].name]
+    assert (out / "headwear_list.txt").read_text() == ""  # a bare head: no hat
     again = make_celebamask_data(src, out, TEACHER, MODELS)
     assert again == {"fitted": 0, "no_fit": 0, "failed": 0, "kept": 2}
     # A run killed mid-write leaves a torn line; the next run does that crop again.

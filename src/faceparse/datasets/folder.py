@@ -4,13 +4,16 @@ ROOT/images/<name>.<jpg|png|...>
 ROOT/labels/<name>.png          label ids in the space you name (`--space`, default lapa)
 ROOT/depth/<name>.png           optional, the released depth layout
 ROOT/{split}_list.txt           optional; without lists the only split is "all"
+ROOT/{name}_list.txt            optional, for `repeat={name: times}`: the split's crops listed
+                                there are drawn `times` times as often (rare cases that matter,
+                                such as the headwear the 19-class data job lists)
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from ..imageio import list_images, write_png_atomic, write_text_atomic
 from ..labels import LAPA, get_label_space
 from .base import FaceDataset, Sample, SampleRecord, find_image
@@ -22,9 +25,17 @@ class FolderDataset(FaceDataset):
     space = LAPA
     splits = ("all", "train", "val", "test")
 
-    def __init__(self, root, split="all", depth=None, transform=None, seed=0, space=None):
+    def __init__(
+        self, root, split="all", depth=None, transform=None, seed=0, space=None, repeat=None
+    ):
         if space is not None:
             self.space = get_label_space(space)  # instance attribute shadows the class default
+        self.repeat = dict(repeat or {})
+        for name, times in self.repeat.items():
+            if not isinstance(times, int) or isinstance(times, bool) or times < 1:
+                raise ConfigError(
+                    f"repeat: {name} needs a whole number of times >= 1, got {times!r}"
+                )
         if depth is None and (Path(root) / "depth").is_dir():
             depth = root
         super().__init__(root, split, depth, transform, seed)
@@ -39,10 +50,17 @@ class FolderDataset(FaceDataset):
         list_file = self.root / f"{self.split}_list.txt"
         if list_file.is_file():
             names = read_name_list(list_file)
-            return [SampleRecord(n, find_image(images, n), labels / f"{n}.png") for n in names]
-        if self.split != "all":
+            records = [SampleRecord(n, find_image(images, n), labels / f"{n}.png") for n in names]
+        elif self.split != "all":
             raise DataError(list_file, "missing", f"no {self.split} list; use split 'all'")
-        return [SampleRecord(p.stem, p, labels / f"{p.stem}.png") for p in list_images(images)]
+        else:
+            records = [
+                SampleRecord(p.stem, p, labels / f"{p.stem}.png") for p in list_images(images)
+            ]
+        for name, times in self.repeat.items():
+            listed = set(read_name_list(self.root / f"{name}_list.txt"))
+            records += [r for r in records if r.name in listed] * (times - 1)
+        return records
 
 
 def write_folder_dataset(root: str | Path, samples: dict[str, list[Sample]]) -> Path:

@@ -124,13 +124,16 @@ def make_celebamask_data(
 ) -> dict:
     """Write a 19-class copy of the LaPa folder dataset `data` to `out` (images hard-linked
     where the file system allows) and return counts. Resumes: crops already in
-    out/manifest.jsonl are kept; a damaged crop is recorded there and skipped."""
+    out/manifest.jsonl are kept; a damaged crop is recorded there and skipped. The training
+    crops given a hat (real headwear) are listed in out/headwear_list.txt."""
     data, out = Path(data), Path(out)
     for sub in ("images", "labels"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     manifest_path = out / "manifest.jsonl"
-    # name -> status, of this run and the ones before
-    done = {entry["name"]: entry["status"] for entry in read_manifest(manifest_path)}
+    # name -> status, of this run and the ones before; the crops given a hat (real headwear)
+    entries = read_manifest(manifest_path)
+    done = {entry["name"]: entry["status"] for entry in entries}
+    headwear = {entry["name"] for entry in entries if entry.get("headwear")}
     segmenter = HairSegmenter(Path(teacher))
     renderer = HeadRegionRenderer(models)
     source = FolderDataset(data, "all")
@@ -152,15 +155,25 @@ def make_celebamask_data(
                 link_or_copy(record.image, out / "images" / record.image.name)
                 write_png_atomic(out / "labels" / f"{record.name}.png", labels)
                 entry = {"name": record.name, "status": "fitted" if head else "no_fit"}
+                if (labels == CELEBAMASK_HQ.index("hat")).any():
+                    entry["headwear"] = True
+                    headwear.add(record.name)
             counts[entry["status"]] += 1
             done[record.name] = entry["status"]
             manifest.write(json.dumps(entry) + "\n")
             manifest.flush()
     renderer.close()
     failed = {name for name, status in done.items() if status == "failed"}
+    training = set(done)
     for split in ("train", "val"):
         lst = data / f"{split}_list.txt"
         if lst.is_file():
             names = [n for n in lst.read_text().split() if n not in failed]
             write_text_atomic(out / f"{split}_list.txt", "".join(f"{n}\n" for n in names))
+            if split == "train":
+                training = set(names)
+    # For `repeat: {headwear: N}` in the folder reader's options (few crops, and they matter).
+    # Training crops only: the reader's options reach the validation split too.
+    listed = sorted(headwear & training)
+    write_text_atomic(out / "headwear_list.txt", "".join(f"{n}\n" for n in listed))
     return counts
