@@ -217,7 +217,7 @@ def main() -> None:
         rows[b] = {"detect": d, "no-detect": nd, "photos": n}
         lines.append(
             f"| {b} | {n} | {d['mean_f1']:.3f} / {nd['mean_f1']:.3f} "
-            f"| {d['mean_f1'] - nd['mean_f1']:+.3f} "
+            f"| {d['mean_f1'] - nd['mean_f1']:+.4f} "
             f"| {100 * d['accuracy']:.1f}% / {100 * nd['accuracy']:.1f}% "
             f"| {100 * d['head_lost']:.1f}% / {100 * nd['head_lost']:.1f}% |"
         )
