@@ -23,19 +23,12 @@ from faceparse.datasets.fasseg import HELD_OUT_PERSONS, held_out
 from faceparse.jobs.reports import publish, table_head
 from faceparse.labels import FASSEG
 from faceparse.metrics import ParsingEvaluator
-from faceparse.models.files import load_parser, save_parser, shipped
+from faceparse.models.files import offset_class_logits, shipped
 from faceparse.parsing import FaceParser
 from faceparse.parsing.face_parser import DEFAULT_RGB
 
 EYES = ("l_eye", "r_eye")
 GRID = (-1.0, -0.75, -0.5, -0.25, 0.0, 0.25)
-
-
-def with_offset(source: Path, offset: float, out: Path) -> Path:
-    net, card = load_parser(source)
-    ids = [card.label_space.index(c) for c in EYES]
-    net.classify.bias.data[ids] += offset
-    return save_parser(net, card, out)
 
 
 def train_split(fasseg: Path) -> list:
@@ -65,7 +58,9 @@ def main() -> None:
     args.work.mkdir(parents=True, exist_ok=True)
     results = {}
     for offset in GRID:
-        path = with_offset(args.parser, offset, args.work / f"offset{offset:+.2f}.safetensors")
+        path = offset_class_logits(
+            args.parser, EYES, offset, args.work / f"offset{offset:+.2f}.safetensors"
+        )
         results[offset] = scores(path, samples)
         print(f"offset {offset:+.2f}: mean F1 {results[offset][0]:.4f}", flush=True)
     best = max(results, key=lambda o: results[o][0])
@@ -74,7 +69,7 @@ def main() -> None:
         mark = " (best)" if offset == best else ""
         lines.append(f"| {offset:+.2f}{mark} | {mean_f1:.4f} | {eyes:.4f} |")
     if args.write:
-        with_offset(args.parser, best, args.write)
+        offset_class_logits(args.parser, EYES, best, args.write)
     publish(
         Path("docs/results/CLASS_BIAS.md"),
         "# Eye logit offset: fitted",

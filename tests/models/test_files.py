@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from faceparse.errors import ModelFileError
-from faceparse.models.files import ParserCard, load_parser, save_parser
+from faceparse.models.files import ParserCard, load_parser, offset_class_logits, save_parser
 
 
 def test_weights_round_trip_in_float16(tmp_path):
@@ -31,6 +31,30 @@ def test_weights_round_trip_in_float16(tmp_path):
     save_parser(net, ParserCard("student-lite0", "rgb", "lapa", 64), tmp_path / "wrong.safetensors")
     with pytest.raises(ModelFileError, match="do not fit student-lite0"):
         load_parser(tmp_path / "wrong.safetensors")
+
+
+def test_a_class_logit_offset_moves_those_classes_only_and_is_written_in_the_card(tmp_path):
+    from faceparse.models import build_parser
+
+    net = build_parser("student", 11, 3).eval()
+    source = save_parser(net, ParserCard("student", "rgb", "lapa", 64, "test"), tmp_path / "a")
+    out = offset_class_logits(source, ("l_eye", "r_eye"), 1.5, tmp_path / "b.safetensors")
+    before, _ = load_parser(source)
+    after, card = load_parser(out)
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        diff = (after(x) - before(x)).mean((0, 2, 3))
+    expected = torch.zeros(11)
+    expected[[4, 5]] = 1.5  # LaPa's l_eye and r_eye
+    assert torch.allclose(diff, expected, atol=2e-3)  # float16 storage of the biases
+    assert card.trained == "test; logits of l_eye, r_eye +1.5"
+    bisenet = save_parser(
+        build_parser("bisenet-light", 11, 3),
+        ParserCard("bisenet-light", "rgb", "lapa", 64),
+        tmp_path / "c",
+    )
+    with pytest.raises(ModelFileError, match="no classifier bias"):
+        offset_class_logits(bisenet, ("l_eye",), 1.0, tmp_path / "d.safetensors")
 
 
 def test_remapped_classifier_rows_start_from_the_class_each_converts_to():
