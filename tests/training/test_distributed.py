@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 
 import torch
 from paths import SMOKE
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def test_ddp_on_cpu_with_two_gloo_processes(tmp_path):
@@ -18,7 +25,7 @@ def test_ddp_on_cpu_with_two_gloo_processes(tmp_path):
         "-m",
         "torch.distributed.run",
         "--nproc_per_node=2",
-        "--master_port=29517",
+        f"--master_port={_free_port()}",  # a fixed port fails wherever another run holds it
         "-m",
         "faceparse",
         "train",
