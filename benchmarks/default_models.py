@@ -6,6 +6,7 @@
   pixels are left out of the score, so it measures how the visible face survives occlusion).
 * Celeb1k val (153 photos): hair F1 against the ground-truth hair masks, and hair precision on
   the 9 of them with a hat, hood or headband (`CELEB1K_VAL_HEADWEAR`).
+* The default parser with `--flip` (each view also parsed mirrored, and the two averaged).
 * Speed: seconds per photo on scikit-image's 512² astronaut, median of repeats.
 * The shipped files: size and parameters; and how often a face is detected in FASSEG V3's
   multipose photos, per yaw angle (detection does not depend on the parser).
@@ -35,7 +36,7 @@ from faceparse.jobs.reports import publish, table_head
 from faceparse.labels import FASSEG, IGNORE_INDEX, LAPA
 from faceparse.metrics import ParsingEvaluator
 from faceparse.models.files import shipped
-from faceparse.parsing import FaceParser
+from faceparse.parsing import FaceParser, ParseOptions
 from faceparse.parsing.face_parser import DEFAULT_RGB
 
 OCCLUSION_SEED = 2026
@@ -147,8 +148,10 @@ def main() -> None:
     ds = open_dataset("fasseg", fasseg, "test")
     samples = [ds[i] for i in range(len(ds))]
 
+    flip = ParseOptions(flip=True)
     rows: list[tuple[str, FaceParser, str | None]] = [
         ("default RGB", FaceParser.load("default", space="fasseg"), None),
+        ("default RGB, `--flip`", FaceParser.load("default", space="fasseg", options=flip), None),
     ]
     if not args.skip_depth:
         rows.append(
@@ -185,7 +188,7 @@ def main() -> None:
     for name, r in results.items():
         lines.append(
             f"| {name} | {r['clean']['mean_f1']:.3f} | {100 * r['clean']['accuracy']:.1f}% "
-            f"| {r['occluded']['mean_f1']:.3f} | {r['hair']['f1']:.3f} "
+            f"| {r['occluded']['mean_f1']:.3f} | {r['hair']['f1']:.4f} "
             f"| {r['hair']['headwear_precision']:.3f} | {r['seconds']:.3f} |"
         )
     classes = FASSEG.classes

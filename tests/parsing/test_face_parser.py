@@ -250,3 +250,28 @@ def test_only_the_head_itself_calls_for_context_views(label, views):
     parser.detector = lambda img: [face_at(200, 180, 20)]
     parser(image)
     assert len(model.sizes) == views
+
+
+class LeftThird(CentreDisc):
+    """Calls the image-left third of every crop l_eye: a model that is not mirror-symmetric."""
+
+    def predict(self, crops, depth=None):
+        self.calls.append(crops.copy())
+        p = np.zeros((len(crops), 11, 64, 64), np.float32)
+        p[:, 0] = 1
+        p[:, 0, :, :21], p[:, LAPA.index("l_eye"), :, :21] = 0, 1
+        return p
+
+
+def test_flip_averages_each_view_with_its_mirror_image_sides_swapped_back():
+    image = np.zeros((64, 64, 3), np.uint8)
+    image[:, :32] = 200  # the mirrored crop must be the crop flipped left to right
+    model = LeftThird()
+    parser = FaceParser(model, ParseOptions(detect=False, flip=True, context_zoom=1.0))
+    probs = parser(image).crops[0].probabilities
+    assert len(model.calls) == 1 and len(model.calls[0]) == 2  # crop and mirror, one call
+    assert (model.calls[0][1] == image[:, ::-1]).all()
+    l_eye, r_eye = LAPA.index("l_eye"), LAPA.index("r_eye")
+    assert probs[l_eye, 30, 5] == 0.5 and probs[0, 30, 5] == 0.5 and probs[r_eye, 30, 5] == 0
+    assert probs[r_eye, 30, 60] == 0.5 and probs[l_eye, 30, 60] == 0
+    assert probs[0, 30, 32] == 1

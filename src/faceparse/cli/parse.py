@@ -57,6 +57,11 @@ def parse_command(
         help="--no-context: label only each face's crop, faster, even where the head goes on "
         "past it (hair, neck, the back of a turned head).",
     ),
+    flip: bool = typer.Option(
+        False,
+        help="Also parse every face mirrored and average the two: a little more accurate, "
+        "and more time a face (docs/results/MODELS.md).",
+    ),
     overwrite: bool = typer.Option(False, help="Redo inputs already parsed in --out."),
     backend: Backend = "auto",
     device: Device = "auto",
@@ -81,6 +86,7 @@ def parse_command(
         max_pixels=max_pixels,
         min_face_px=min_face,
         context_zoom=ParseOptions.context_zoom if context else 1.0,
+        flip=flip,
     )
     make_parser = functools.partial(
         FaceParser.load,

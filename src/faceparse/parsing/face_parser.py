@@ -70,6 +70,9 @@ class ParseOptions:
     # Faces narrower than this (photo pixels) are listed as `too_small` and not parsed: at about
     # 40 px eyes already scored 0.38 F1 (issue #15's check of the parser shipped before it).
     min_face_px: int = 32
+    # Also parse every view mirrored, left and right classes swapped back, and average the two:
+    # more accurate, and the network runs on twice the crops (docs/results/MODELS.md).
+    flip: bool = False
 
 
 @dataclass(frozen=True)
@@ -333,11 +336,22 @@ class FaceParser:
             idx = [i for i, d in enumerate(depth_crops) if (d is not None) == with_depth]
             if idx:
                 depth = np.stack([depth_crops[i] for i in idx]) if with_depth else None
-                for i, pr in zip(
-                    idx, self.model.predict(np.stack([crops[i] for i in idx]), depth), strict=True
-                ):
+                probs = self._predict_batch(np.stack([crops[i] for i in idx]), depth)
+                for i, pr in zip(idx, probs, strict=True):
                     out[i] = pr
         return out
+
+    def _predict_batch(self, crops: np.ndarray, depth: np.ndarray | None) -> np.ndarray:
+        if not self.options.flip:
+            return self.model.predict(crops, depth)
+        # The mirrored crops go in the same network call: one batch of 2N.
+        n = len(crops)
+        both = self.model.predict(
+            np.concatenate([crops, crops[:, :, ::-1]]),
+            None if depth is None else np.concatenate([depth, depth[:, :, ::-1]]),
+        )
+        swap = self.model.space.flip_lut()[: both.shape[1]]
+        return (both[:n] + both[n:, swap, :, ::-1]) / 2
 
     def _context_depth(self, p: _Photo, matrix: np.ndarray, size: int) -> np.ndarray | None:
         if p.depth_crops is None:
