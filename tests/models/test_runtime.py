@@ -9,7 +9,7 @@ from skimage import data
 
 from faceparse.errors import UnknownNameError
 from faceparse.models.files import load_parser, shipped
-from faceparse.models.runtime import cached_onnx, class_ids, parser_runner, softmax
+from faceparse.models.runtime import cached_onnx, class_ids, mirror_averaged, parser_runner, softmax
 from faceparse.normalization import normalize_rgb
 from faceparse.parsing import FaceParser
 
@@ -17,6 +17,18 @@ from faceparse.parsing import FaceParser
 def test_softmax_by_hand():
     p = softmax(np.array([[[[0.0]], [[np.log(3.0)]]]], np.float32))
     assert p[0, :, 0, 0] == pytest.approx([0.25, 0.75])
+
+
+def test_mirror_averaged_flips_back_and_swaps_the_sides():
+    from faceparse.labels import LAPA
+
+    probs = np.zeros((1, 11, 1, 2), np.float32)
+    probs[0, LAPA.index("l_eye"), 0, 0] = 1  # l_eye at the left pixel
+    mirrored = np.zeros_like(probs)
+    mirrored[0, LAPA.index("l_eye"), 0, 1] = 1  # the mirror's l_eye at its right pixel
+    out = mirror_averaged(probs, mirrored, LAPA)
+    assert out[0, LAPA.index("l_eye"), 0].tolist() == [0.5, 0]
+    assert out[0, LAPA.index("r_eye"), 0].tolist() == [0.5, 0]
 
 
 def test_class_ids_take_the_first_class_on_ties_as_argmax_does():

@@ -24,6 +24,7 @@ from ..datasets import FolderDataset
 from ..errors import DataError
 from ..imageio import link_or_copy, read_rgb, write_png_atomic
 from ..labels import LAPA
+from ..models.runtime import mirror_averaged
 from ..normalization import normalize_rgb
 
 PART_CLASSES = (
@@ -50,10 +51,7 @@ def flip_averaged(run, crops: np.ndarray) -> np.ndarray:
     """(N, C, S, S) probabilities: the mean of the crops' and their mirror images', the latter
     flipped back with left/right classes swapped."""
     x = np.stack([normalize_rgb(c) for c in crops])
-    probs = run(x)
-    mirrored = run(np.ascontiguousarray(x[..., ::-1]))[..., ::-1]
-    swap = LAPA.flip_lut()[: probs.shape[1]]
-    return (probs + mirrored[:, swap]) / 2
+    return mirror_averaged(run(x), run(np.ascontiguousarray(x[..., ::-1])), LAPA)
 
 
 def fuse_parts(probs: np.ndarray, labels: np.ndarray, prior: float) -> np.ndarray:

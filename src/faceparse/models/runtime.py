@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from ..errors import ConfigError, UnknownNameError
+from ..labels import LabelSpace
 from .files import ParserCard
 from .onnx import OPSET, export_onnx, onnx_session
 
@@ -101,6 +102,13 @@ def class_ids(probabilities: np.ndarray) -> np.ndarray:
         np.equal(probabilities[c], best, out=is_best)
         np.copyto(ids, c, where=is_best)
     return ids
+
+
+def mirror_averaged(probs: np.ndarray, mirrored: np.ndarray, space: LabelSpace) -> np.ndarray:
+    """The mean of (N, C, S, S) probabilities of crops and of their mirror images, the latter
+    flipped back and their left/right classes swapped (`space.flip_lut`)."""
+    swap = space.flip_lut()[: probs.shape[1]]
+    return (probs + mirrored[:, swap, :, ::-1]) / 2
 
 
 def cached_onnx(net: nn.Module, card: ParserCard, source: Path) -> Path:

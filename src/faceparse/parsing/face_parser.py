@@ -32,7 +32,7 @@ from ..face.detect import Face, FaceDetector
 from ..imageio import DEFAULT_MAX_PIXELS, read_gray, to_rgb
 from ..labels import LabelSpace, get_label_space, mapping_lut
 from ..models.files import shipped
-from ..models.runtime import class_ids
+from ..models.runtime import class_ids, mirror_averaged
 from ..visualize import overlay
 
 
@@ -350,8 +350,7 @@ class FaceParser:
             np.concatenate([crops, crops[:, :, ::-1]]),
             None if depth is None else np.concatenate([depth, depth[:, :, ::-1]]),
         )
-        swap = self.model.space.flip_lut()[: both.shape[1]]
-        return (both[:n] + both[n:, swap, :, ::-1]) / 2
+        return mirror_averaged(both[:n], both[n:], self.model.space)
 
     def _context_depth(self, p: _Photo, matrix: np.ndarray, size: int) -> np.ndarray | None:
         if p.depth_crops is None:
