@@ -104,6 +104,15 @@ def class_ids(probabilities: np.ndarray) -> np.ndarray:
     return ids
 
 
+def summed_by_group(probs: np.ndarray, groups: np.ndarray, num_groups: int) -> np.ndarray:
+    """(N, C, H, W) probabilities summed into (N, num_groups, H, W): class c adds to group
+    groups[c] (a label space's classes into a coarser one's, `mapping_lut`)."""
+    out = np.zeros((probs.shape[0], num_groups, *probs.shape[2:]), np.float32)
+    for c, g in enumerate(groups[: probs.shape[1]]):
+        out[:, g] += probs[:, c]
+    return out
+
+
 def mirror_averaged(probs: np.ndarray, mirrored: np.ndarray, space: LabelSpace) -> np.ndarray:
     """The mean of (N, C, S, S) probabilities of crops and of their mirror images, the latter
     flipped back and their left/right classes swapped (`space.flip_lut`)."""

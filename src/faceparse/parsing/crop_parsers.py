@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import ConfigError, ModelFileError
 from ..labels import LAPA, LabelSpace, mapping_lut
 from ..models.files import ParserCard, load_parser_file
-from ..models.runtime import Runner, parser_runner
+from ..models.runtime import Runner, parser_runner, summed_by_group
 from ..normalization import normalize_depth, normalize_rgb
 from .landmark_parser import LandmarkParser
 
@@ -101,8 +101,7 @@ def lift_probabilities(coarse: np.ndarray, fine: np.ndarray, lut: np.ndarray) ->
     """Coarse-space probabilities (N, K, H, W) in a finer space (N, C, H, W): fine class c gets
     coarse[lut[c]] × fine[c] / (sum of `fine` over the classes that share lut[c])."""
     groups = lut[: fine.shape[1]].astype(np.int64)
-    group_sum = np.zeros((fine.shape[0], coarse.shape[1], *fine.shape[2:]), np.float32)
-    np.add.at(group_sum, (slice(None), groups), fine)
+    group_sum = summed_by_group(fine, groups, coarse.shape[1])
     return coarse[:, groups] * fine / np.maximum(group_sum[:, groups], 1e-8)
 
 

@@ -32,7 +32,7 @@ from ..face.detect import Face, FaceDetector
 from ..imageio import DEFAULT_MAX_PIXELS, read_gray, to_rgb
 from ..labels import LabelSpace, get_label_space, mapping_lut
 from ..models.files import shipped
-from ..models.runtime import class_ids, mirror_averaged
+from ..models.runtime import class_ids, mirror_averaged, summed_by_group
 from ..visualize import overlay
 
 
@@ -169,11 +169,7 @@ def _group_probabilities(probs: np.ndarray, src: LabelSpace, dst: LabelSpace) ->
     """Probabilities in `src` -> `dst` by summing the classes each target class gathers."""
     if src.name == dst.name:
         return probs
-    lut = mapping_lut(src, dst)[: src.num_classes]
-    out = np.zeros((dst.num_classes, *probs.shape[1:]), np.float32)
-    for i, j in enumerate(lut):
-        out[j] += probs[i]
-    return out
+    return summed_by_group(probs[None], mapping_lut(src, dst), dst.num_classes)[0]
 
 
 @dataclass
