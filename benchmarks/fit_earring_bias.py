@@ -26,6 +26,7 @@ from faceparse.datasets import FolderDataset
 from faceparse.datasets.accessories import CLASS_OF, add_accessory
 from faceparse.jobs.reports import publish, table_head
 from faceparse.labels import CELEBAMASK_HQ, IGNORE_INDEX
+from faceparse.metrics import mask_scores
 from faceparse.models.files import load_parser, offset_class_logits, shipped
 from faceparse.normalization import normalize_rgb
 from faceparse.parsing.face_parser import DEFAULT_RGB
@@ -80,17 +81,17 @@ def main() -> None:
     args = ap.parse_args()
     pairs = fitting_pairs(args.data)
     counts = counts_by_offset(args.parser, pairs)
-    f1 = {o: 2 * tp / max(2 * tp + fp + fn, 1) for o, (tp, fp, fn, _) in counts.items()}
-    best = max(GRID, key=lambda o: f1[o])
+    scores = {o: mask_scores(*c[:3].tolist()) for o, c in counts.items()}
+    best = max(GRID, key=lambda o: scores[o]["f1"])
     bare = sum(not drawn for _, _, drawn in pairs)
     lines = table_head(
         "ear_r logit offset", "F1", "precision", "recall", "bare crops given an earring"
     )
-    for o, (tp, fp, fn, flagged) in counts.items():
+    for o, s in scores.items():
         mark = " (best)" if o == best else ""
         lines.append(
-            f"| {o:+.2f}{mark} | {f1[o]:.3f} | {tp / max(tp + fp, 1):.3f} "
-            f"| {tp / max(tp + fn, 1):.3f} | {flagged} of {bare} |"
+            f"| {o:+.2f}{mark} | {s['f1']:.3f} | {s['precision']:.3f} | {s['recall']:.3f} "
+            f"| {counts[o][3]} of {bare} |"
         )
     print("\n".join(lines))
     if args.write:

@@ -39,3 +39,10 @@ def test_merged_f1_counts_inner_confusions_as_correct():
 def test_out_of_range_prediction_is_an_error():
     with pytest.raises(ValueError, match="predicted ids"):
         confusion_matrix(np.array([[7]]), np.array([[0]]), 3)
+
+
+def test_mask_scores_by_hand_and_zero_for_a_class_never_called():
+    from faceparse.metrics import mask_scores
+
+    assert mask_scores(3, 1, 2) == pytest.approx({"f1": 6 / 9, "precision": 0.75, "recall": 0.6})
+    assert mask_scores(0, 0, 5) == {"f1": 0.0, "precision": 0.0, "recall": 0.0}

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..datasets.accessories import CLASS_OF, KINDS, add_accessory
 from ..labels import CELEBAMASK_HQ
+from ..metrics import mask_scores
 
 CHECK_SEED = 20261130
 
@@ -53,12 +54,4 @@ def accessory_scores(
             p, t = pred == cls, crop.labels == cls
             counts[crop.kind] += [(p & t).sum(), (p & ~t).sum(), (~p & t).sum()]
             faces[crop.kind] += 1
-    out = {}
-    for kind, (tp, fp, fn) in counts.items():
-        out[kind] = {
-            "faces": faces[kind],
-            "f1": 2 * tp / max(2 * tp + fp + fn, 1),
-            "precision": tp / max(tp + fp, 1),
-            "recall": tp / max(tp + fn, 1),
-        }
-    return out
+    return {kind: {"faces": faces[kind], **mask_scores(*counts[kind].tolist())} for kind in KINDS}

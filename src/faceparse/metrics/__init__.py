@@ -2,6 +2,7 @@
 
 from .confusion import (
     confusion_matrix,
+    mask_scores,
     merged_f1,
     per_class_f1,
     per_class_iou,
@@ -16,6 +17,7 @@ __all__ = [
     "confusion_matrix",
     "count_components",
     "image_fragmentation",
+    "mask_scores",
     "merged_f1",
     "per_class_f1",
     "per_class_iou",

@@ -76,6 +76,16 @@ def merged_f1(conf: np.ndarray, ids: tuple[int, ...] | list[int]) -> float:
     return float(_ratio(2 * tp, 2 * tp + fp + fn))
 
 
+def mask_scores(tp: int, fp: int, fn: int) -> dict[str, float]:
+    """F1, precision and recall of one mask from its pixel counts summed over a set; 0, not
+    NaN, where nothing was predicted or nothing is there (a class never called scores 0)."""
+    return {
+        "f1": 2 * tp / max(2 * tp + fp + fn, 1),
+        "precision": tp / max(tp + fp, 1),
+        "recall": tp / max(tp + fn, 1),
+    }
+
+
 def nanmean(values: np.ndarray) -> float:
     values = np.asarray(values, dtype=np.float64)
     valid = values[~np.isnan(values)]
