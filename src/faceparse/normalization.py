@@ -13,7 +13,7 @@ IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
 def normalize_rgb(image: np.ndarray) -> np.ndarray:
     """uint8 H×W×3 RGB -> float32 3×H×W, ImageNet-normalised."""
     x = image.astype(np.float32)
-    x -= IMAGENET_MEAN * 255  # in place: one buffer instead of three (a 256² crop: 0.7 ms)
+    x -= IMAGENET_MEAN * 255  # in place: one buffer instead of three
     x *= 1 / (IMAGENET_STD * 255)
     return np.ascontiguousarray(x.transpose(2, 0, 1))
 

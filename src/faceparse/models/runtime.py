@@ -86,15 +86,15 @@ def cache_dir() -> Path:
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    """Over axis 1, in float32. Torch's kernel: numpy's exp, max and sum took 2.4 ms against
-    1.2 ms for 19×256² logits on the Xeon of docs/results/SPEED.md (one thread)."""
+    """Over axis 1, in float32. Torch's fused kernel, not numpy's separate max, exp and sum
+    passes over the whole array (their share of the time per photo: docs/results/WHOLE_HEAD.md)."""
     return torch.from_numpy(logits).softmax(1).numpy()
 
 
 def class_ids(probabilities: np.ndarray) -> np.ndarray:
     """argmax over axis 0 of C×H×W scores as uint8, the first class on ties (as numpy's).
-    numpy's argmax over the first axis walks the planes with a stride: 3.4 ms for 19×256²
-    against 1.8 ms here (one maximum, then one comparison per class) on the same Xeon."""
+    numpy's argmax over the first axis walks the planes with a stride; one maximum, then one
+    comparison per class, reads each plane in order (docs/results/WHOLE_HEAD.md)."""
     best = probabilities.max(0)
     ids = np.zeros(best.shape, np.uint8)  # NaN scores, equal to nothing, stay class 0
     is_best = np.empty(best.shape, bool)
