@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from faceparse.cli import app
-from faceparse.models.files import checkpoint_networks, load_parser
+from faceparse.models.files import checkpoint_networks, load_parser, shipped
 from faceparse.models.onnx import onnx_session
 
 
@@ -140,3 +141,26 @@ def test_export_checkpoint_from_python(student_checkpoint, tmp_path):
         export_checkpoint(student_checkpoint, "translator", safetensors=tmp_path / "t.safetensors")
     with pytest.raises(ConfigError, match="give --onnx, --safetensors or both"):
         export_checkpoint(student_checkpoint, "rgb")
+
+
+def test_a_parser_files_int8_copy_is_made_beside_it_and_run_by_auto(tmp_path, monkeypatch):
+    import shutil
+
+    from faceparse.models import runtime
+
+    parser_file = tmp_path / "mine.safetensors"
+    shutil.copy(shipped("rgb_lapa.safetensors"), parser_file)
+    res = CliRunner().invoke(app, ["export", str(parser_file), "--int8"])
+    assert res.exit_code == 0, res.output
+    copy = tmp_path / "mine.int8.onnx"
+    meta = json.loads(Path(f"{copy}.json").read_text())
+    assert meta["source_sha256"] == runtime.file_digest(parser_file)
+    assert meta["calibration"] == "generated faces" and meta["label_space"] == "lapa"
+    monkeypatch.setattr(runtime, "has_int8_dot_product", lambda: True)
+    assert runtime.int8_copy(parser_file) == copy
+    net, card = load_parser(parser_file)
+    x = np.zeros((1, 3, 64, 64), np.float32)
+    probs = runtime.parser_runner(net, card, parser_file, "auto", threads=1)(x)
+    assert probs.shape == (1, 11, 64, 64) and probs.sum(1) == pytest.approx(1, abs=1e-4)
+    res = CliRunner().invoke(app, ["export", str(parser_file), "--onnx", str(tmp_path / "x.onnx")])
+    assert res.exit_code == 2 and "int8 copy only" in " ".join(res.output.split())

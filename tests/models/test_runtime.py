@@ -8,6 +8,7 @@ from PIL import Image
 from skimage import data
 
 from faceparse.errors import UnknownNameError
+from faceparse.models.cpu import has_int8_dot_product
 from faceparse.models.files import load_parser, shipped
 from faceparse.models.runtime import cached_onnx, class_ids, mirror_averaged, parser_runner, softmax
 from faceparse.normalization import normalize_rgb
@@ -113,3 +114,60 @@ def test_the_onnx_cache_falls_back_to_the_temporary_folder(tmp_path, monkeypatch
     assert cache_dir().name == "faceparse-cache"
     monkeypatch.setenv("FACEPARSE_CACHE_DIR", str(tmp_path / "mine"))
     assert cache_dir() == tmp_path / "mine"
+
+
+def test_auto_runs_the_int8_copy_only_where_it_belongs_and_the_cpu_has_int8_dot_products(
+    monkeypatch,
+):
+    import torch
+
+    from faceparse.models import runtime
+    from faceparse.parsing.face_parser import DEFAULT_RGB, LAPA_RGB
+
+    cpu = torch.device("cpu")
+    default, lapa = shipped(DEFAULT_RGB), shipped(LAPA_RGB)
+    # the shipped copy was made from the shipped file as it is now (its digest is recorded)
+    assert runtime.int8_copy(default) == default.with_suffix(".int8.onnx")
+    assert runtime.int8_copy(lapa) is None
+    monkeypatch.setattr(runtime, "has_int8_dot_product", lambda: True)
+    assert runtime.resolve_backend("auto", cpu, default) == "onnx-int8"
+    assert runtime.resolve_backend("auto", cpu, lapa) == "onnx"
+    monkeypatch.setattr(runtime, "has_int8_dot_product", lambda: False)
+    assert runtime.resolve_backend("auto", cpu, default) == "onnx"
+    assert runtime.resolve_backend("onnx-int8", cpu, default) == "onnx-int8"  # asked for
+
+
+def test_a_copy_made_from_another_version_of_the_parser_is_never_run(tmp_path):
+    import shutil
+
+    from faceparse.errors import ConfigError
+    from faceparse.models.runtime import int8_copy
+    from faceparse.parsing.face_parser import DEFAULT_RGB
+
+    parser_file = tmp_path / "mine.safetensors"
+    shutil.copy(shipped("rgb_lapa.safetensors"), parser_file)
+    src = shipped(DEFAULT_RGB).with_suffix(".int8.onnx")
+    shutil.copy(src, tmp_path / "mine.int8.onnx")  # the default's copy: another parser
+    shutil.copy(f"{src}.json", tmp_path / "mine.int8.onnx.json")
+    assert int8_copy(parser_file) is None
+    net, card = load_parser(parser_file)
+    with pytest.raises(ConfigError, match="mine.safetensors: no int8 copy made from this file"):
+        parser_runner(net, card, parser_file, "onnx-int8")
+
+
+@pytest.mark.skipif(
+    not has_int8_dot_product(),
+    reason="int8 runs by default only on CPUs with an int8 dot product; this one has none",
+)
+def test_the_int8_copy_labels_a_face_like_fp32():
+    from faceparse.labels import CELEBAMASK_HQ
+
+    photo = data.astronaut()
+    fp32 = FaceParser.load("default", backend="onnx", threads=1)(photo).labels
+    int8 = FaceParser.load("default", backend="onnx-int8", threads=1)(photo).labels
+    head = (fp32 > 0) | (int8 > 0)
+    # 97.7% of the head pixels agree (2026-12-01); the scores are the same (docs/guide/MODELS.md)
+    assert (fp32 == int8)[head].mean() > 0.95
+    for part in ("nose", "l_eye", "u_lip", "hair"):
+        ids = CELEBAMASK_HQ.index(part)
+        assert abs(int((int8 == ids).sum()) - int((fp32 == ids).sum())) < 0.1 * (fp32 == ids).sum()

@@ -7,7 +7,6 @@ Backends: torch fp32; torch bf16 autocast + channels_last; onnxruntime fp32; onn
 
 from __future__ import annotations
 
-import contextlib
 import os
 import statistics
 import tempfile
@@ -20,6 +19,7 @@ import numpy as np
 import torch
 
 from ..models import UNetTranslator, build_parser
+from ..models.cpu import cpu_model_and_flags
 from ..models.onnx import export_onnx, onnx_session, quantize_int8
 from ..models.runtime import resolve_device
 
@@ -156,19 +156,12 @@ def fastest_backends(rows: list[Timing]) -> str:
 
 def cpu_line() -> str:
     """The CPU model and the vector flags that decide which backend wins on it."""
-    import platform
-
-    model, flags = platform.processor() or platform.machine(), set()
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and ":" in line:
-                model = line.split(":", 1)[1].strip()
-            elif line.startswith("flags") and ":" in line:
-                flags = set(line.split(":", 1)[1].split())
-                break
+    model, flags = cpu_model_and_flags()
     wanted = [
         ("avx2", "AVX2"),
         ("avx512f", "AVX-512"),
+        ("avx512_vnni", "AVX-512 VNNI"),
+        ("avx_vnni", "AVX-VNNI"),
         ("avx512_bf16", "AVX-512 BF16"),
         ("amx_bf16", "AMX-BF16"),
         ("amx_int8", "AMX-INT8"),

@@ -6,14 +6,19 @@ the 2-core Xeon of docs/results/SPEED.md, with the same labels (tests/models/tes
 bounds the difference), so it is the default on the CPU. The ONNX file is exported once per
 parser file and kept in the cache folder (`cache_dir()`), keyed by the parser file's contents:
 later runs load it directly.
+
+A parser file may come with an int8 copy beside it (`NAME.int8.onnx`, made by `faceparse
+export NAME.safetensors --int8 --calibration PHOTOS`; the shipped default has one). On a CPU
+with an int8 dot-product instruction (`cpu.INT8_DOT_FLAGS`) "auto" runs that copy: for the
+shipped parser it is faster with the same scores (docs/guide/MODELS.md, "int8").
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,10 +28,11 @@ from torch import nn
 
 from ..errors import ConfigError, UnknownNameError
 from ..labels import LabelSpace
+from .cpu import has_int8_dot_product
 from .files import ParserCard
 from .onnx import OPSET, export_onnx, onnx_session
 
-BACKENDS = ("auto", "onnx", "torch")
+BACKENDS = ("auto", "onnx", "onnx-int8", "torch")
 
 
 def resolve_device(spec: str | torch.device = "auto") -> torch.device:
@@ -49,13 +55,33 @@ def model_device(model: nn.Module) -> torch.device:
     return next((p.device for p in model.parameters()), torch.device("cpu"))
 
 
-def resolve_backend(backend: str, device: torch.device) -> str:
-    """ "auto": onnxruntime (CPU build) on the CPU, torch on a GPU."""
+def resolve_backend(backend: str, device: torch.device, source: Path | None = None) -> str:
+    """ "auto": on the CPU the int8 copy of parser file `source` where there is one and the CPU
+    has an int8 dot product, else onnxruntime fp32; torch on a GPU."""
     if backend == "auto":
-        return "onnx" if device.type == "cpu" else "torch"
-    if backend == "onnx" and device.type != "cpu":
-        raise ConfigError("the onnx backend runs on the CPU; use --backend torch on a GPU")
+        if device.type != "cpu":
+            return "torch"
+        int8 = source is not None and int8_copy(source) is not None
+        return "onnx-int8" if int8 and has_int8_dot_product() else "onnx"
+    if backend.startswith("onnx") and device.type != "cpu":
+        raise ConfigError(f"the {backend} backend runs on the CPU; use --backend torch on a GPU")
     return backend
+
+
+def file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def int8_copy(source: Path) -> Path | None:
+    """`NAME.int8.onnx` beside parser file `NAME.safetensors`, if its description
+    (`NAME.int8.onnx.json`) says it was made from this very file; None otherwise, so that a
+    copy left from an earlier version of the parser is never run in its place."""
+    path = source.with_suffix(".int8.onnx")
+    meta = Path(f"{path}.json")
+    if not (path.is_file() and meta.is_file()):
+        return None
+    made_from = json.loads(meta.read_text()).get("source_sha256")
+    return path if made_from == file_digest(source) else None
 
 
 Runner = Callable[[np.ndarray], np.ndarray]  # N×C×S×S float32 inputs -> N×K×S×S probabilities
@@ -122,15 +148,13 @@ def mirror_averaged(probs: np.ndarray, mirrored: np.ndarray, space: LabelSpace) 
 
 def cached_onnx(net: nn.Module, card: ParserCard, source: Path) -> Path:
     """The ONNX export of `net` (dynamic batch and size), made once per source file."""
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    digest = file_digest(source)[:16]
     # "hw": exported with a free height and width (files from before had a fixed size).
     path = cache_dir() / "onnx" / f"{card.modality}-{card.arch}-{digest}-opset{OPSET}-hw.onnx"
     if not path.is_file():
         channels = 3 if card.modality == "rgb" else 1
         meta = {"label_space": card.space, "source": str(source)}
-        with warnings.catch_warnings():  # the tracer's notes on Python-side branches
-            warnings.simplefilter("ignore")
-            export_onnx(net, path, channels, card.size, meta)
+        export_onnx(net, path, channels, card.size, meta)
     return path
 
 
@@ -147,9 +171,15 @@ def parser_runner(
     if backend not in BACKENDS:
         raise UnknownNameError("backend", backend, BACKENDS)
     device = resolve_device(device)
-    backend = resolve_backend(backend, device)
-    if backend == "onnx":
-        session = onnx_session(cached_onnx(net, card, source), threads)
+    backend = resolve_backend(backend, device, source)
+    if backend.startswith("onnx"):
+        onnx = cached_onnx(net, card, source) if backend == "onnx" else int8_copy(source)
+        if onnx is None:
+            raise ConfigError(
+                f"{source}: no int8 copy made from this file beside it; make one with "
+                f"`faceparse export {source} --int8 --calibration PHOTOS`"
+            )
+        session = onnx_session(onnx, threads)
         return lambda x: softmax(session.run(None, {"input": x})[0])
     net = net.eval().to(device)
 
