@@ -9,7 +9,7 @@ accessories, the F1 of ears, neck and cloth against their made labels (head fit 
 hand labels: agreement with the labelling rule, not accuracy).
 
     .venv/bin/python benchmarks/accessories.py [--data runs/default-data-19]
-        [--parser NAME=FILE ...] [--montage runs/accessories.png]
+        [--parser NAME=FILE[@BACKEND] ...] [--montage runs/accessories.png]
 
 Prints the table and writes docs/results/ACCESSORIES.md.
 """
@@ -35,8 +35,8 @@ from faceparse.parsing.face_parser import DEFAULT_RGB
 from faceparse.visualize import overlay
 
 
-def predictor(path: Path):
-    model = NetworkCropModel(load_parser_runner(path, "rgb"))
+def predictor(path: Path, backend: str = "auto"):
+    model = NetworkCropModel(load_parser_runner(path, "rgb", backend))
     return lambda crops: model.predict(crops).argmax(1).astype(np.uint8)
 
 
@@ -71,18 +71,26 @@ def write_montage(path: Path, crops, predict, per_kind: int = 3) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, default=Path("runs/default-data-19"))
-    ap.add_argument("--parser", action="append", default=[], help="NAME=parser.safetensors")
+    ap.add_argument(
+        "--parser", action="append", default=[], help="NAME=parser.safetensors[@BACKEND]"
+    )
     ap.add_argument("--montage", type=Path, help="write examples with predictions here")
     args = ap.parse_args()
-    parsers = dict(item.split("=", 1) for item in args.parser) or {"default": shipped(DEFAULT_RGB)}
+    # (file, backend) by row name: NAME=FILE runs FILE as FaceParser does ("auto": its int8 copy
+    # where there is one and the CPU has int8 dot products), NAME=FILE@BACKEND on BACKEND
+    parsers = {}
+    for item in args.parser or [f"default={shipped(DEFAULT_RGB)}"]:
+        name, spec = item.split("=", 1)
+        path, _, backend = spec.partition("@")
+        parsers[name] = (path, backend or "auto")
     val = FolderDataset(args.data, "val", space=CELEBAMASK_HQ)
     samples = [(s.name, s.image, s.label) for s in (val[i] for i in range(len(val)))]
     crops = check_set(samples)
     lines = table_head("parser", *(f"{k} ({CLASS_OF[k]}) F1" for k in KINDS))
     detail = table_head("parser", "kind", "faces", "F1", "precision", "recall")
     made = table_head("parser", *(f"{c} F1" for c in MADE_CLASSES))
-    for name, path in parsers.items():
-        predict = predictor(Path(path))
+    for name, (path, backend) in parsers.items():
+        predict = predictor(Path(path), backend)
         scores = accessory_scores(predict, crops)
         lines.append(f"| {name} | " + " | ".join(f"{scores[k]['f1']:.3f}" for k in KINDS) + " |")
         for k in KINDS:

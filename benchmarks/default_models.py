@@ -6,7 +6,8 @@
   pixels are left out of the score, so it measures how the visible face survives occlusion).
 * Celeb1k val (153 photos): hair F1 against the ground-truth hair masks, and hair precision on
   the 9 of them with a hat, hood or headband (`CELEB1K_VAL_HEADWEAR`).
-* The default parser with `--flip` (each view also parsed mirrored, and the two averaged).
+* The default parser with `--flip` (each view also parsed mirrored, and the two averaged), and
+  with `--backend onnx` (fp32 where "auto" runs the int8 copy, on CPUs with int8 dot products).
 * Speed: seconds per photo on scikit-image's 512² astronaut, median of repeats.
 * The shipped files: size and parameters; and how often a face is detected in FASSEG V3's
   multipose photos, per yaw angle (detection does not depend on the parser).
@@ -36,6 +37,7 @@ from faceparse.jobs.reports import publish, table_head
 from faceparse.labels import FASSEG, IGNORE_INDEX, LAPA
 from faceparse.metrics import ParsingEvaluator
 from faceparse.models.files import shipped
+from faceparse.models.runtime import int8_copy
 from faceparse.parsing import FaceParser, ParseOptions
 from faceparse.parsing.face_parser import DEFAULT_RGB
 
@@ -119,6 +121,12 @@ def shipped_files() -> list[str]:
             f"| {name} | {card.arch} | {card.modality} {card.size}² | "
             f"{params / 1e6:.2f} M | {mb:.1f} |"
         )
+    copy = int8_copy(shipped(DEFAULT_RGB))
+    if copy is not None:
+        lines.append(
+            f"| {copy.name} | its int8 copy (`--backend auto` on CPUs with int8 dot products) "
+            f"| rgb | | {copy.stat().st_size / 1e6:.1f} |"
+        )
     return lines
 
 
@@ -151,6 +159,11 @@ def main() -> None:
     flip = ParseOptions(flip=True)
     rows: list[tuple[str, FaceParser, str | None]] = [
         ("default RGB", FaceParser.load("default", space="fasseg"), None),
+        (
+            "default RGB, fp32 (`--backend onnx`)",
+            FaceParser.load("default", space="fasseg", backend="onnx"),
+            None,
+        ),
         ("default RGB, `--flip`", FaceParser.load("default", space="fasseg", options=flip), None),
     ]
     if not args.skip_depth:
