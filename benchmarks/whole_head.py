@@ -54,6 +54,8 @@ if sys.argv[1:] == ["no-context"]:
     options["options"] = ParseOptions(context_zoom=1.0)
 if sys.argv[1:] == ["half-context"]:
     options["options"] = ParseOptions(context_scale=0.5)
+if sys.argv[1:] == ["fp32"]:
+    options["backend"] = "onnx"
 parser = FaceParser.load("default", threads=1, **options)
 photo = data.astronaut()
 for _ in range(3):
@@ -160,21 +162,29 @@ def timing_lines(before: Path, rounds: int) -> list[str]:
         text=True,
         check=True,
     ).stdout.strip()
-    runs: dict[str, list[float]] = {"before": [], "now": [], "no context": [], "half": []}
+    runs: dict[str, list[float]] = {
+        "before": [],
+        "now": [],
+        "no context": [],
+        "half": [],
+        "fp32": [],
+    }
     for _ in range(rounds):
         runs["before"].append(seconds_per_photo(before))
         runs["now"].append(seconds_per_photo(None))
         runs["no context"].append(seconds_per_photo(None, "no-context"))
         runs["half"].append(seconds_per_photo(None, "half-context"))
-    b, n, nc, half = (statistics.median(runs[k]) for k in runs)
+        runs["fp32"].append(seconds_per_photo(None, "fp32"))
+    b, n, nc, half, fp32 = (statistics.median(runs[k]) for k in runs)
     return [
         "",
         f"End to end, 512² photo (scikit-image's astronaut), default parser, one thread: before "
         f"({commit}) {1000 * b:.1f} ms, now {1000 * n:.1f} ms: **{n / b:.2f}×**; now without "
         f"context views (`--no-context`) {1000 * nc:.1f} ms ({nc / b:.2f}×: the rest is the "
         "second detector and the crop's other centre); with context views at 1/2 size "
-        f"{1000 * half:.1f} ms ({half / b:.2f}×). Median of "
-        f"{rounds} rounds, each the median of 30 calls; the four took turns.",
+        f"{1000 * half:.1f} ms ({half / b:.2f}×); now on fp32 (`--backend onnx`, where "
+        f"`auto` runs the int8 copy) {1000 * fp32:.1f} ms ({fp32 / b:.2f}×). Median of "
+        f"{rounds} rounds, each the median of 30 calls; the five took turns.",
     ]
 
 

@@ -10,7 +10,7 @@ later runs load it directly.
 A parser file may come with an int8 copy beside it (`NAME.int8.onnx`, made by `faceparse
 export NAME.safetensors --int8 --calibration PHOTOS`; the shipped default has one). On a CPU
 with an int8 dot-product instruction (`cpu.INT8_DOT_FLAGS`) "auto" runs that copy: for the
-shipped parser it is faster with the same scores (docs/guide/MODELS.md, "int8").
+shipped parser it is faster with the same scores (docs/guide/MODELS.md, "int8 on the CPU").
 """
 
 from __future__ import annotations
