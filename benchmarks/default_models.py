@@ -77,13 +77,15 @@ def fasseg_scores(parser: FaceParser, samples, occluded: bool, depth: str | None
     }
 
 
-def hair_scores(parser: FaceParser, celeb1k: Path, depth: str | None) -> dict:
-    """Hair F1 over Celeb1k val, and hair precision over its photos with headwear (what is
-    called hair there and is not: the hat, mostly)."""
+def hair_scores(
+    parser: FaceParser, celeb1k: Path, depth: str | None, split: str = "val", every: int = 1
+) -> dict:
+    """Hair F1 over Celeb1k val (or every `every`-th photo of `split`), and hair precision over
+    the val photos with headwear (what is called hair there and is not: the hat, mostly)."""
     counts = {"all": [0, 0, 0], "headwear": [0, 0, 0]}  # tp, fp, fn
     hair = LAPA.index("hair")
-    for path in list_images(celeb1k / "val" / "images"):
-        truth = read_gray(celeb1k / "val" / "hair" / f"{path.stem}_hair.png") > 127
+    for path in list_images(celeb1k / split / "images")[::every]:
+        truth = read_gray(celeb1k / split / "hair" / f"{path.stem}_hair.png") > 127
         pred = parser(read_rgb(path), depth=depth, space=LAPA).labels == hair
         found = [int((pred & truth).sum()), int((pred & ~truth).sum()), int((~pred & truth).sum())]
         for group in ("all", "headwear") if path.stem in CELEB1K_VAL_HEADWEAR else ("all",):

@@ -26,7 +26,7 @@ def test_exit_codes_all_done_some_failed_none_done(tmp_path, corpus):
     assert runner.invoke(cli_app, ["parse", *none, *common]).exit_code == 1
 
 
-def test_min_face_no_context_and_flip_reach_the_parser(tmp_path):
+def test_min_face_no_context_flip_and_input_size_reach_the_parser(tmp_path):
     canvas = np.full((480, 640, 3), 200, np.uint8)
     canvas[100:260, 200:360] = cv2.resize(
         data.astronaut(), (160, 160), interpolation=cv2.INTER_AREA
@@ -49,3 +49,6 @@ def test_min_face_no_context_and_flip_reach_the_parser(tmp_path):
     flipped = summary("astronaut.png", "--flip")["areas"]
     assert flipped != summary("astronaut.png")["areas"]  # averaged with the mirror: borders move
     assert abs(flipped["hair"] - whole) < 0.05 * whole  # and the same head
+    larger = summary("astronaut.png", "--input-size", "288")["areas"]
+    assert larger != summary("astronaut.png")["areas"]  # parsed on a finer grid: borders move
+    assert abs(larger["hair"] - whole) < 0.05 * whole

@@ -275,3 +275,23 @@ def test_flip_averages_each_view_with_its_mirror_image_sides_swapped_back():
     assert probs[l_eye, 30, 5] == 0.5 and probs[0, 30, 5] == 0.5 and probs[r_eye, 30, 5] == 0
     assert probs[r_eye, 30, 60] == 0.5 and probs[l_eye, 30, 60] == 0
     assert probs[0, 30, 32] == 1
+
+
+def test_input_size_parses_the_same_framing_at_another_side():
+    from stand_ins import Bright
+
+    from faceparse.face.align import crop_box
+
+    image = np.zeros((400, 400, 3), np.uint8)
+    image[100:, 60:340] = 200  # a head going on past the crop: context views follow
+    face = face_at(200, 180, 20)
+    boxes = {}
+    for side in (None, 96):
+        model = Bright()
+        parser = FaceParser(model, ParseOptions(detect=False, input_size=side))
+        parser.detector = lambda img: [face]
+        first = parser(image).crops[0]
+        assert model.sizes[0] == (side or 64) == first.probabilities.shape[-1]
+        assert model.sizes[1] == round(0.875 * 64)  # context views keep the parser's scale
+        boxes[side] = crop_box(first.matrix, model.sizes[0], image.shape[:2])
+    assert np.abs(np.subtract(boxes[None], boxes[96])).max() <= 1  # the same part of the photo

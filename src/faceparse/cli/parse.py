@@ -62,6 +62,12 @@ def parse_command(
         help="Also parse every face mirrored and average the two: a little more accurate, "
         "and more time a face (docs/results/MODELS.md).",
     ),
+    input_size: int | None = typer.Option(
+        None,
+        min=32,
+        help="Side (px) at which each face's crop is parsed; default: the parser's own "
+        "(docs/results/INPUT_SIZE.md).",
+    ),
     overwrite: bool = typer.Option(False, help="Redo inputs already parsed in --out."),
     backend: Backend = "auto",
     device: Device = "auto",
@@ -87,6 +93,7 @@ def parse_command(
         min_face_px=min_face,
         context_zoom=ParseOptions.context_zoom if context else 1.0,
         flip=flip,
+        input_size=input_size,
     )
     make_parser = functools.partial(
         FaceParser.load,

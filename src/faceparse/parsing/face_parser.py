@@ -70,6 +70,12 @@ class ParseOptions:
     # Faces narrower than this (photo pixels) are listed as `too_small` and not parsed: at about
     # 40 px eyes already scored 0.38 F1 (issue #15's check of the parser shipped before it).
     min_face_px: int = 32
+    # Side (pixels) at which each face's crop is parsed; None: the side the parser was trained
+    # at. The crop frames the same part of the photo at any side, so a larger one shows the
+    # network a larger face: the shipped parser, trained on faces scaled 0.8-1.2 of that side,
+    # parses small parts better somewhat above it (docs/results/INPUT_SIZE.md). Context views
+    # keep their own side (context_scale of the parser's).
+    input_size: int | None = None
     # Also parse every view mirrored, left and right classes swapped back, and average the two:
     # more accurate, and the network runs on twice the crops (docs/results/MODELS.md).
     flip: bool = False
@@ -374,7 +380,7 @@ class FaceParser:
         if len(faces) > self.options.max_faces:
             notes.append(f"{len(faces)} faces found; parsed the {self.options.max_faces} largest")
             faces = faces[: self.options.max_faces]
-        size = self.model.size
+        size = self.options.input_size or self.model.size
         matrices = [crop_matrix(f, size, self.options.zoom, self.options.head_shift) for f in faces]
         crops = [warp_to_crop(work, m, size) for m in matrices]
         depth_crops = None
