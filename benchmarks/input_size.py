@@ -5,6 +5,8 @@ reported on data never trained on.
 * Chosen on: FASSEG's train split (V2 train and the V3 persons not held out; mean F1 over its 6
   classes) and every third Celeb1k train photo (hair F1). The parser learnt from both, so they
   choose the side, they do not measure it.
+* Each side also with `--flip` (each crop parsed mirrored too, the two averaged): the two
+  accuracy options together.
 * Reported on: FASSEG V2 test (mean F1, eyes F1), Celeb1k val (hair F1, hair precision on its
   photos with headwear), and the time per 512² photo (scikit-image's astronaut, one thread,
   sides taking turns in each round).
@@ -43,12 +45,16 @@ def main() -> None:
 
     rows = [
         (
-            f"{size}²",
+            f"{size}²" + (", `--flip`" if flip else ""),
             FaceParser.load(
-                "default", space="fasseg", threads=1, options=ParseOptions(input_size=size)
+                "default",
+                space="fasseg",
+                threads=1,
+                options=ParseOptions(input_size=size, flip=flip),
             ),
             None,
         )
+        for flip in (False, True)
         for size in args.sizes
     ]
     results = {}
