@@ -1,9 +1,12 @@
+import json
+
 import numpy as np
+import pytest
 from paths import MODELS, TEACHER, needs_models
 
 from faceparse.depth.head_regions import REGIONS, HeadRegionMap
 from faceparse.face.landmarks import face_oval
-from faceparse.jobs.celebamask_labels import celebamask_labels
+from faceparse.jobs.celebamask_labels import celebamask_labels, scalp_covered
 from faceparse.labels import CELEBAMASK_HQ, IGNORE_INDEX, LAPA
 
 C, L = CELEBAMASK_HQ.index, LAPA.index
@@ -63,12 +66,14 @@ def test_a_covered_scalp_is_labelled_hat_and_a_bare_one_is_left_alone():
     teacher = np.zeros((3, 40, 40), np.float32)
     bare = celebamask_labels(lapa, teacher, head)
     assert not (bare == C("hat")).any() and (bare[0:5, 10:31] == C("background")).all()
+    assert scalp_covered(lapa, head) == pytest.approx(105 / 147)
     lapa[5:7, 10:31] = L("background")
     lapa[6, 10] = IGNORE_INDEX  # ignored is not covered (FASSEG ignores skin): stays ignored
     lapa[0, 0] = L("hair")  # outside the scalp: stays hair
     teacher[1, 0:3, 31:35] = 0.9  # the hat's brim beyond the scalp, clothes to the teacher
     teacher[1, 0:3, 37:] = 0.9  # clothes that do not touch the covered scalp: background
     covered = celebamask_labels(lapa, teacher, head)
+    assert scalp_covered(lapa, head) == pytest.approx(146 / 147)
     hat = covered[0:7, 10:31] == C("hat")
     assert hat.sum() == 146 and covered[6, 10] == IGNORE_INDEX
     assert (covered[0:3, 31:35] == C("hat")).all()
@@ -103,6 +108,8 @@ def test_the_job_writes_19_class_crops_records_damage_and_resumes(fasseg_root, t
     assert (labels == C("neck")).sum() > 100  # a FASSEG head shot shows its neck
     assert (out / "train_list.txt").read_text().split() == [crops[0].name]
     assert (out / "headwear_list.txt").read_text() == ""  # a bare head: no hat
+    fitted = json.loads((out / "manifest.jsonl").read_text().splitlines()[0])
+    assert fitted["scalp_covered"] == 0.0  # labelled skin all over: nothing covers the scalp
     again = make_celebamask_data(src, out, TEACHER, MODELS)
     assert again == {"fitted": 0, "no_fit": 0, "failed": 0, "kept": 2}
     # A run killed mid-write leaves a torn line; the next run does that crop again.

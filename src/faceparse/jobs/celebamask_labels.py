@@ -40,11 +40,12 @@ from .manifest import read_manifest
 from .self_labels import readable_pair
 
 TEACHER_THRESHOLD = 0.5
-# Share of the fitted scalp's pixels labelled background above which the head is taken as
-# covered (outside the face outline). Over Celeb1k train (740 crops, 2026-12-01) the 15 crops
-# above 0.8 (0.93 to 1.0) all wear something on the head (hats, caps, a veil, headbands: looked
-# at one by one); the next is at 0.68, and below are mostly bare heads whose fit reaches past
-# the hair into the background.
+# Share of the fitted scalp's pixels labelled background (`scalp_covered`, which the data job
+# writes for each crop into its manifest.jsonl) above which the head is taken as covered. In
+# runs/default-data-19h (the command in docs/guide/MODELS.md, 2026-12-01) the 15 Celeb1k train
+# crops above 0.8 (0.93 to 1.0) all wear something on the head (hats, caps, a veil, headbands:
+# looked at one by one); the next is at 0.68, and below are mostly bare heads whose fit reaches
+# past the hair into the background.
 HEADWEAR_MIN_SHARE = 0.8
 
 
@@ -76,15 +77,9 @@ def celebamask_labels(
     out[background & cloth_t & (rows > chin_row)] = c("cloth")
     if head is None:
         return out
-    oval = np.zeros(out.shape, np.uint8)
-    cv2.fillPoly(oval, [np.round(head.points[face_oval(), :2]).astype(np.int32)], 1)
-    outside = oval == 0
+    outside = _outside_face(head, out.shape)
     regions = head.regions
-    # Inside the outline the scalp is the back of the head seen through the fitted face's eye
-    # and mouth openings. Ignored pixels are not covered: FASSEG's crops ignore the skin beyond
-    # the face geometry, a bald scalp's too.
-    scalp = (regions == REGIONS.index("scalp")) & outside
-    covered = scalp & background
+    scalp, covered = _scalp(head, outside, background)
     if scalp.any() and covered.sum() > HEADWEAR_MIN_SHARE * scalp.sum():
         hat = _headwear(out, covered, teacher, rows < chin_row)
         out[hat] = c("hat")
@@ -100,6 +95,29 @@ def celebamask_labels(
     free = np.isin(out, [c("background"), c("skin"), c("cloth"), IGNORE_INDEX])
     out[neck_zone & outside & skin_t & ~cloth_t & free] = c("neck")
     return out
+
+
+def scalp_covered(lapa: np.ndarray, head: HeadRegionMap) -> float:
+    """Share of the fitted scalp's pixels, outside the face outline, that the LaPa labels call
+    background: over HEADWEAR_MIN_SHARE, something is worn on the head."""
+    background = _LAPA_TO_19[lapa] == CELEBAMASK_HQ.index("background")
+    scalp, covered = _scalp(head, _outside_face(head, lapa.shape), background)
+    return float(covered.sum() / scalp.sum()) if scalp.any() else 0.0
+
+
+def _outside_face(head: HeadRegionMap, shape: tuple[int, int]) -> np.ndarray:
+    oval = np.zeros(shape, np.uint8)
+    cv2.fillPoly(oval, [np.round(head.points[face_oval(), :2]).astype(np.int32)], 1)
+    return oval == 0
+
+
+def _scalp(head: HeadRegionMap, outside: np.ndarray, background: np.ndarray):
+    """(the fitted scalp, the part of it labelled background). Inside the outline the scalp is
+    the back of the head seen through the fitted face's eye and mouth openings, so only the
+    scalp outside it counts. Ignored pixels are not covered: FASSEG's crops ignore the skin
+    beyond the face geometry, a bald scalp's too."""
+    scalp = (head.regions == REGIONS.index("scalp")) & outside
+    return scalp, scalp & background
 
 
 def _headwear(labels: np.ndarray, covered: np.ndarray, teacher: np.ndarray, above_chin):
@@ -155,6 +173,8 @@ def make_celebamask_data(
                 link_or_copy(record.image, out / "images" / record.image.name)
                 write_png_atomic(out / "labels" / f"{record.name}.png", labels)
                 entry = {"name": record.name, "status": "fitted" if head else "no_fit"}
+                if head is not None:
+                    entry["scalp_covered"] = round(scalp_covered(lapa, head), 3)
                 if (labels == CELEBAMASK_HQ.index("hat")).any():
                     entry["headwear"] = True
                     headwear.add(record.name)
