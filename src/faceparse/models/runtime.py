@@ -61,8 +61,8 @@ def resolve_backend(backend: str, device: torch.device, source: Path | None = No
     if backend == "auto":
         if device.type != "cpu":
             return "torch"
-        int8 = source is not None and int8_copy(source) is not None
-        return "onnx-int8" if int8 and has_int8_dot_product() else "onnx"
+        int8 = has_int8_dot_product() and source is not None and int8_copy(source) is not None
+        return "onnx-int8" if int8 else "onnx"
     if backend.startswith("onnx") and device.type != "cpu":
         raise ConfigError(f"the {backend} backend runs on the CPU; use --backend torch on a GPU")
     return backend
