@@ -166,7 +166,7 @@ def test_the_int8_copy_labels_a_face_like_fp32():
     fp32 = FaceParser.load("default", backend="onnx", threads=1)(photo).labels
     int8 = FaceParser.load("default", backend="onnx-int8", threads=1)(photo).labels
     head = (fp32 > 0) | (int8 > 0)
-    # 97.7% of the head pixels agree (2026-12-01); the scores are the same (docs/guide/MODELS.md)
+    # class borders shift by a pixel here and there; the scores are the same (docs/guide/MODELS.md)
     assert (fp32 == int8)[head].mean() > 0.95
     for part in ("nose", "l_eye", "u_lip", "hair"):
         ids = CELEBAMASK_HQ.index(part)

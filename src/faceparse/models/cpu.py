@@ -9,8 +9,8 @@ import platform
 from pathlib import Path
 
 # Flags that give onnxruntime's int8 convolutions a dot-product instruction (u8 × s8 summed into
-# 32 bits without overflow). Without one, onnxruntime falls back on AVX2's pairwise
-# multiply-add, which saturates at 16 bits: slower to gain from, and not exact.
+# 32 bits). Without one, the products are first summed in pairs into 16 bits, which can
+# overflow (onnxruntime's own note: microsoft/onnxruntime#12088); int8 is not run by default there.
 INT8_DOT_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8")
 
 

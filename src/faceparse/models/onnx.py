@@ -75,8 +75,7 @@ def quantize_int8(src: str | Path, dst: str | Path, calibration: Iterable[np.nda
     """Static int8 quantisation (QDQ, per-channel weights, calibrated activations): on CPU the
     convolutions then run in int8, which dynamic quantisation does not do for conv nets. The
     last convolution (a parser's classifier) stays float: one 8-bit scale over every class's
-    logits coarsens the small margins at class borders; kept float, it brought the shipped
-    parser's int8 labels closer to fp32's at no cost in speed."""
+    logits would coarsen the small margins between classes at their borders."""
     import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
