@@ -130,11 +130,12 @@ def test_auto_runs_the_int8_copy_only_where_it_belongs_and_the_cpu_has_int8_dot_
     assert runtime.int8_copy(default) == default.with_suffix(".int8.onnx")
     assert runtime.int8_copy(lapa) is None
     monkeypatch.setattr(runtime, "has_int8_dot_product", lambda: True)
-    assert runtime.resolve_backend("auto", cpu, default) == "onnx-int8"
-    assert runtime.resolve_backend("auto", cpu, lapa) == "onnx"
+    found = {f: runtime.int8_copy(f) is not None for f in (default, lapa)}
+    assert runtime.resolve_backend("auto", cpu, found[default]) == "onnx-int8"
+    assert runtime.resolve_backend("auto", cpu, found[lapa]) == "onnx"
     monkeypatch.setattr(runtime, "has_int8_dot_product", lambda: False)
-    assert runtime.resolve_backend("auto", cpu, default) == "onnx"
-    assert runtime.resolve_backend("onnx-int8", cpu, default) == "onnx-int8"  # asked for
+    assert runtime.resolve_backend("auto", cpu, found[default]) == "onnx"
+    assert runtime.resolve_backend("onnx-int8", cpu, found[default]) == "onnx-int8"  # asked for
 
 
 def test_a_copy_made_from_another_version_of_the_parser_is_never_run(tmp_path):
@@ -171,3 +172,24 @@ def test_the_int8_copy_labels_a_face_like_fp32():
     for part in ("nose", "l_eye", "u_lip", "hair"):
         ids = CELEBAMASK_HQ.index(part)
         assert abs(int((int8 == ids).sum()) - int((fp32 == ids).sum())) < 0.1 * (fp32 == ids).sum()
+
+
+def test_a_damaged_int8_copy_or_description_is_an_error_naming_the_file(tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    from faceparse.errors import ModelFileError
+    from faceparse.models import runtime
+
+    monkeypatch.setattr(runtime, "has_int8_dot_product", lambda: True)
+    parser_file = tmp_path / "mine.safetensors"
+    shutil.copy(shipped("rgb_lapa.safetensors"), parser_file)
+    net, card = load_parser(parser_file)
+    copy, meta = tmp_path / "mine.int8.onnx", tmp_path / "mine.int8.onnx.json"
+    copy.write_bytes(b"not an onnx model")
+    meta.write_text("{truncated")
+    with pytest.raises(ModelFileError, match="mine.int8.onnx.json: not an int8 copy's description"):
+        parser_runner(net, card, parser_file, "auto")
+    meta.write_text(json.dumps({"source_sha256": runtime.file_digest(parser_file)}))
+    with pytest.raises(ModelFileError, match="mine.int8.onnx: not a loadable ONNX model"):
+        parser_runner(net, card, parser_file, "onnx-int8")

@@ -295,3 +295,11 @@ def test_input_size_parses_the_same_framing_at_another_side():
         assert model.sizes[1] == round(0.875 * 64)  # context views keep the parser's scale
         boxes[side] = crop_box(first.matrix, model.sizes[0], image.shape[:2])
     assert np.abs(np.subtract(boxes[None], boxes[96])).max() <= 1  # the same part of the photo
+
+
+@pytest.mark.parametrize("side", [0, -64, 31, 4096])
+def test_an_input_size_no_crop_can_have_is_refused(side):
+    from faceparse.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=f"input_size is a side of 32 to 2048 px, got {side}"):
+        ParseOptions(input_size=side)

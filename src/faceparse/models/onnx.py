@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from ..errors import ModelFileError
 from ..imageio import atomic_open, write_text_atomic
 
 OPSET = 17
@@ -109,12 +110,16 @@ def quantize_int8(src: str | Path, dst: str | Path, calibration: Iterable[np.nda
 
 
 def onnx_session(path: str | Path, threads: int | None = None):
+    """An onnxruntime CPU session; a file it cannot load is a ModelFileError naming it."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
     if threads:
         opts.intra_op_num_threads = threads
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    try:
+        return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+    except Exception as e:  # several types, from onnxruntime's private bindings module
+        raise ModelFileError(f"{path}: not a loadable ONNX model ({e})") from e
 
 
 class OnnxParser(torch.nn.Module):

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..errors import ConfigError, UnknownNameError
+from ..errors import ConfigError, ModelFileError, UnknownNameError
 from ..labels import LabelSpace
 from .cpu import has_int8_dot_product
 from .files import ParserCard
@@ -55,14 +55,13 @@ def model_device(model: nn.Module) -> torch.device:
     return next((p.device for p in model.parameters()), torch.device("cpu"))
 
 
-def resolve_backend(backend: str, device: torch.device, source: Path | None = None) -> str:
-    """ "auto": on the CPU the int8 copy of parser file `source` where there is one and the CPU
-    has an int8 dot product, else onnxruntime fp32; torch on a GPU."""
+def resolve_backend(backend: str, device: torch.device, int8_copy_found: bool = False) -> str:
+    """ "auto": on the CPU the parser file's int8 copy where there is one (`int8_copy`) and
+    the CPU has an int8 dot product, else onnxruntime fp32; torch on a GPU."""
     if backend == "auto":
         if device.type != "cpu":
             return "torch"
-        int8 = has_int8_dot_product() and source is not None and int8_copy(source) is not None
-        return "onnx-int8" if int8 else "onnx"
+        return "onnx-int8" if int8_copy_found and has_int8_dot_product() else "onnx"
     if backend.startswith("onnx") and device.type != "cpu":
         raise ConfigError(f"the {backend} backend runs on the CPU; use --backend torch on a GPU")
     return backend
@@ -80,7 +79,10 @@ def int8_copy(source: Path) -> Path | None:
     meta = Path(f"{path}.json")
     if not (path.is_file() and meta.is_file()):
         return None
-    made_from = json.loads(meta.read_text()).get("source_sha256")
+    try:
+        made_from = json.loads(meta.read_text())["source_sha256"]
+    except (ValueError, KeyError, TypeError) as e:
+        raise ModelFileError(f"{meta}: not an int8 copy's description ({e!r})") from None
     return path if made_from == file_digest(source) else None
 
 
@@ -171,9 +173,12 @@ def parser_runner(
     if backend not in BACKENDS:
         raise UnknownNameError("backend", backend, BACKENDS)
     device = resolve_device(device)
-    backend = resolve_backend(backend, device, source)
+    # Looked for only where it may run: finding it hashes the parser file.
+    wanted = backend == "onnx-int8" or (backend == "auto" and device.type == "cpu")
+    copy = int8_copy(source) if wanted else None
+    backend = resolve_backend(backend, device, copy is not None)
     if backend.startswith("onnx"):
-        onnx = cached_onnx(net, card, source) if backend == "onnx" else int8_copy(source)
+        onnx = cached_onnx(net, card, source) if backend == "onnx" else copy
         if onnx is None:
             raise ConfigError(
                 f"{source}: no int8 copy made from this file beside it; make one with "

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from ..errors import DataError, UnknownNameError
+from ..errors import ConfigError, DataError, UnknownNameError
 from ..face.align import (
     HEAD_SHIFT,
     covers,
@@ -79,6 +79,11 @@ class ParseOptions:
     # Also parse every view mirrored, left and right classes swapped back, and average the two:
     # more accurate, and the network runs on twice the crops (docs/results/MODELS.md).
     flip: bool = False
+
+    def __post_init__(self):
+        # Above 2048 a crop's class probabilities alone take over 300 MB (19 float planes).
+        if self.input_size is not None and not 32 <= self.input_size <= 2048:
+            raise ConfigError(f"input_size is a side of 32 to 2048 px, got {self.input_size}")
 
 
 @dataclass(frozen=True)
