@@ -164,3 +164,10 @@ def test_a_parser_files_int8_copy_is_made_beside_it_and_run_by_auto(tmp_path, mo
     assert probs.shape == (1, 11, 64, 64) and probs.sum(1) == pytest.approx(1, abs=1e-4)
     res = CliRunner().invoke(app, ["export", str(parser_file), "--onnx", str(tmp_path / "x.onnx")])
     assert res.exit_code == 2 and "int8 copy only" in " ".join(res.output.split())
+    broken = tmp_path / "broken.safetensors"
+    broken.write_bytes(b"not a parser")
+    res = CliRunner().invoke(app, ["export", str(broken), "--int8"])
+    assert res.exit_code == 2 and "broken.safetensors: not a readable safetensors file" in (
+        " ".join(res.output.split())
+    )
+    assert not (tmp_path / "broken.int8.onnx").exists()
