@@ -18,11 +18,11 @@ import os
 import sys
 from pathlib import Path
 
+from default_models import fasseg_scores
+
 from faceparse.datasets import open_dataset
 from faceparse.datasets.fasseg import HELD_OUT_PERSONS, held_out
 from faceparse.jobs.reports import publish, table_head
-from faceparse.labels import FASSEG
-from faceparse.metrics import ParsingEvaluator
 from faceparse.models.files import offset_class_logits, shipped
 from faceparse.parsing import FaceParser
 from faceparse.parsing.face_parser import DEFAULT_RGB
@@ -38,12 +38,9 @@ def train_split(fasseg: Path) -> list:
 
 def scores(path: Path, samples) -> tuple[float, float]:
     parser = FaceParser.load(path, space="fasseg")
-    ev = ParsingEvaluator(FASSEG)
-    for s in samples:
-        ev.update(parser(s.image).labels, s.label)
+    r = fasseg_scores(parser, samples, False, None)
     parser.close()
-    r = ev.compute()
-    return r.mean_f1, r.per_class_f1[FASSEG.index("eyes")]
+    return r["mean_f1"], r["f1"]["eyes"]
 
 
 def main() -> None:

@@ -93,7 +93,6 @@ def main() -> None:
             f"| {o:+.2f}{mark} | {s['f1']:.3f} | {s['precision']:.3f} | {s['recall']:.3f} "
             f"| {counts[o][3]} of {bare} |"
         )
-    print("\n".join(lines))
     if args.write:
         offset_class_logits(args.parser, (EARRING,), float(best), args.write)
     drawn = len(pairs) - bare
