@@ -10,7 +10,14 @@ from skimage import data
 from faceparse.errors import UnknownNameError
 from faceparse.models.cpu import has_int8_dot_product
 from faceparse.models.files import load_parser, shipped
-from faceparse.models.runtime import cached_onnx, class_ids, mirror_averaged, parser_runner, softmax
+from faceparse.models.runtime import (
+    cached_onnx,
+    class_ids,
+    mirror_averaged,
+    parser_runner,
+    probabilities,
+    softmax,
+)
 from faceparse.normalization import normalize_rgb
 from faceparse.parsing import FaceParser
 
@@ -18,6 +25,20 @@ from faceparse.parsing import FaceParser
 def test_softmax_by_hand():
     p = softmax(np.array([[[[0.0]], [[np.log(3.0)]]]], np.float32))
     assert p[0, :, 0, 0] == pytest.approx([0.25, 0.75])
+
+
+def test_probabilities_upsample_the_logits_bilinearly_then_take_the_softmax():
+    # class 1's logit is 0 at the left cell and log 3 at the right; four output pixels over two
+    # cells sit at source x = -0.25, 0.25, 0.75, 1.25 (half-pixel centres, edges held), where
+    # it is 0, log(3)/4, 3 log(3)/4 and log 3; class 0's logit is 0 everywhere
+    logits = np.array([[[[0.0, 0.0]], [[0.0, np.log(3.0)]]]], np.float32)
+    p = probabilities(logits, (1, 4))
+    assert p.shape == (1, 2, 1, 4)
+    expected = [1 / (1 + 3**e) for e in (0, 0.25, 0.75, 1)]
+    assert p[0, 0, 0] == pytest.approx(expected, abs=1e-6)
+    assert p[0].sum(0) == pytest.approx(np.ones((1, 4)))
+    same_size = probabilities(logits, (1, 2))
+    assert same_size[0, :, 0, 1] == pytest.approx([0.25, 0.75])  # no upsampling to do
 
 
 def test_mirror_averaged_flips_back_and_swaps_the_sides():
@@ -53,6 +74,10 @@ def test_onnx_and_torch_give_the_same_probabilities_and_the_export_is_cached(tmp
     assert (onnx.argmax(1) == torch_.argmax(1)).mean() > 0.9999
     exported = cached_onnx(net, card, path)
     assert exported.parent == tmp_path / "onnx" and exported.stat().st_mtime > 0
+    from faceparse.models.onnx import onnx_session
+
+    coarse = onnx_session(exported, threads=1).run(None, {"input": x})[0]
+    assert coarse.shape == (1, 11, 64, 64)  # the graph ends before the upsampling (stride 4)
     mtime = exported.stat().st_mtime_ns
     assert cached_onnx(net, card, path).stat().st_mtime_ns == mtime  # not exported again
     with pytest.raises(UnknownNameError, match="unknown backend 'tpu'"):

@@ -17,7 +17,7 @@ from ..imageio import list_images, read_gray, read_rgb
 from ..models.files import checkpoint_networks, load_parser, save_parser
 from ..models.onnx import export_onnx, quantize_int8
 from ..models.preprocess import depth_tensor, rgb_tensor
-from ..models.runtime import file_digest
+from ..models.runtime import file_digest, inference_network
 
 NETWORKS = ("rgb", "depth", "translator")
 
@@ -110,5 +110,8 @@ def int8_copy_of_parser(
     }
     batches = calibration_batches(calibration, card.in_channels, card.size, on_skip=on_skip)
     with tempfile.TemporaryDirectory() as tmp:
-        fp32 = export_onnx(net, Path(tmp) / "fp32.onnx", card.in_channels, card.size, meta)
+        # The copy runs in the parser's place, so it ends where inference does.
+        fp32 = export_onnx(
+            inference_network(net), Path(tmp) / "fp32.onnx", card.in_channels, card.size, meta
+        )
         return quantize_int8(fp32, source.with_suffix(".int8.onnx"), batches)

@@ -22,6 +22,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 from torch import nn
@@ -93,8 +94,6 @@ def set_threads(threads: int) -> None:
     """Threads torch and OpenCV use in this process (onnxruntime sessions take theirs when
     made). One per process is the default of the CLI and the server: on a busy machine, extra
     threads per process spin against each other (issue #17 measured 3.7× slower runs)."""
-    import cv2
-
     torch.set_num_threads(threads)
     cv2.setNumThreads(threads)
 
@@ -117,6 +116,39 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     """Over axis 1, in float32. Torch's fused kernel, not numpy's separate max, exp and sum
     passes over the whole array (their share of the time per photo: docs/results/WHOLE_HEAD.md)."""
     return torch.from_numpy(logits).softmax(1).numpy()
+
+
+def probabilities(logits: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """N×K×h×w logits -> N×K×H×W class probabilities, `size` = (H, W): each logit plane
+    upsampled bilinearly by OpenCV (for upsampling, the same weights as torch's bilinear
+    without aligned corners, which the network's own upsampling used), then the softmax.
+    OpenCV's resize took less time a view than the network's Resize in onnxruntime
+    (docs/results/WHOLE_HEAD.md). Upsampling probabilities instead, with the softmax on the
+    coarse grid, was faster still but cost FASSEG eyes 0.002-0.009 F1 (docs/guide/MODELS.md,
+    "Upsampling"): interpolated probabilities thin out small parts that logits keep."""
+    logits = np.ascontiguousarray(logits, np.float32)
+    h, w = size
+    if logits.shape[2:] != (h, w):
+        up = np.empty((*logits.shape[:2], h, w), np.float32)
+        for plane, dst in zip(logits.reshape(-1, *logits.shape[2:]), up.reshape(-1, h, w)):
+            cv2.resize(plane, (w, h), dst=dst, interpolation=cv2.INTER_LINEAR)
+        logits = up
+    return softmax(logits)
+
+
+class _CoarseLogits(nn.Module):
+    def __init__(self, net: nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net.coarse_logits(x)
+
+
+def inference_network(net: nn.Module) -> nn.Module:
+    """What inference runs and exports of a parser: its logits before the upsampling to the
+    input's size where it can give them (`coarse_logits`), else its logits."""
+    return _CoarseLogits(net) if hasattr(net, "coarse_logits") else net
 
 
 def class_ids(probabilities: np.ndarray) -> np.ndarray:
@@ -151,12 +183,14 @@ def mirror_averaged(probs: np.ndarray, mirrored: np.ndarray, space: LabelSpace) 
 def cached_onnx(net: nn.Module, card: ParserCard, source: Path) -> Path:
     """The ONNX export of `net` (dynamic batch and size), made once per source file."""
     digest = file_digest(source)[:16]
-    # "hw": exported with a free height and width (files from before had a fixed size).
-    path = cache_dir() / "onnx" / f"{card.modality}-{card.arch}-{digest}-opset{OPSET}-hw.onnx"
+    # "coarse": the graph ends at `inference_network`'s logits (files from before ended at
+    # logits upsampled to the input's size, and before that had a fixed size).
+    name = f"{card.modality}-{card.arch}-{digest}-opset{OPSET}-coarse.onnx"
+    path = cache_dir() / "onnx" / name
     if not path.is_file():
         channels = 3 if card.modality == "rgb" else 1
         meta = {"label_space": card.space, "source": str(source)}
-        export_onnx(net, path, channels, card.size, meta)
+        export_onnx(inference_network(net), path, channels, card.size, meta)
     return path
 
 
@@ -185,12 +219,12 @@ def parser_runner(
                 f"`faceparse export {source} --int8 --calibration PHOTOS`"
             )
         session = onnx_session(onnx, threads)
-        return lambda x: softmax(session.run(None, {"input": x})[0])
-    net = net.eval().to(device)
+        return lambda x: probabilities(session.run(None, {"input": x})[0], x.shape[2:])
+    net = inference_network(net.eval().to(device))
 
     def run(x: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
-            inputs = torch.from_numpy(x).to(model_device(net))
-            return net(inputs).softmax(1).float().cpu().numpy()
+            logits = net(torch.from_numpy(x).to(model_device(net))).float().cpu().numpy()
+        return probabilities(logits, x.shape[2:])
 
     return run

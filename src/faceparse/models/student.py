@@ -76,11 +76,16 @@ class StudentParser(nn.Module):
             load_imagenet_weights(self.encoder)
 
     def forward(self, x: torch.Tensor, with_aux: bool = False):
+        logits = F.interpolate(self.coarse_logits(x), size=x.shape[2:], mode="bilinear")
+        return (logits, []) if with_aux else logits
+
+    def coarse_logits(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits at stride 4, before the upsampling to the input's size: inference
+        takes the softmax there and upsamples probabilities (`models.runtime.probabilities`)."""
         feats = self.encoder(x)
         y = self.lateral[3](feats[3])
         for level in (2, 1, 0):
             lateral = self.lateral[level](feats[level])
             y = F.interpolate(y, size=lateral.shape[2:], mode="bilinear") + lateral
             y = self.refine[level](y)
-        logits = F.interpolate(self.classify(y), size=x.shape[2:], mode="bilinear")
-        return (logits, []) if with_aux else logits
+        return self.classify(y)
