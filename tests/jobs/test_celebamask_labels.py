@@ -108,6 +108,7 @@ def test_the_job_writes_19_class_crops_records_damage_and_resumes(fasseg_root, t
     assert (labels == C("neck")).sum() > 100  # a FASSEG head shot shows its neck
     assert (out / "train_list.txt").read_text().split() == [crops[0].name]
     assert (out / "headwear_list.txt").read_text() == ""  # a bare head: no hat
+    assert (out / "crop0_list.txt").read_text() == "crop0\n"  # its source: the name's first part
     fitted = json.loads((out / "manifest.jsonl").read_text().splitlines()[0])
     assert fitted["scalp_covered"] == 0.0  # labelled skin all over: nothing covers the scalp
     again = make_celebamask_data(src, out, TEACHER, MODELS)
@@ -118,3 +119,13 @@ def test_the_job_writes_19_class_crops_records_damage_and_resumes(fasseg_root, t
     manifest.write_text("\n".join([lines[0], lines[1][:10]]) + "\n")
     torn = make_celebamask_data(src, out, TEACHER, MODELS)
     assert torn["kept"] == 1 and torn["fitted"] + torn["failed"] == 1
+
+
+def test_crops_are_listed_by_source_the_first_part_of_their_names():
+    from faceparse.jobs.celebamask_labels import crops_by_source
+
+    names = ["fasseg_V3_+90_2", "celeb1k_27636", "fasseg_V2_Train_1", "celeb1k_100"]
+    assert crops_by_source(names) == {
+        "celeb1k": ["celeb1k_100", "celeb1k_27636"],
+        "fasseg": ["fasseg_V2_Train_1", "fasseg_V3_+90_2"],
+    }

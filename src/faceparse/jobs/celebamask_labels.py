@@ -143,7 +143,8 @@ def make_celebamask_data(
     """Write a 19-class copy of the LaPa folder dataset `data` to `out` (images hard-linked
     where the file system allows) and return counts. Resumes: crops already in
     out/manifest.jsonl are kept; a damaged crop is recorded there and skipped. The training
-    crops given a hat (real headwear) are listed in out/headwear_list.txt."""
+    crops given a hat (real headwear) are listed in out/headwear_list.txt, and those of each
+    source in out/{source}_list.txt."""
     data, out = Path(data), Path(out)
     for sub in ("images", "labels"):
         (out / sub).mkdir(parents=True, exist_ok=True)
@@ -196,4 +197,17 @@ def make_celebamask_data(
     # Training crops only: the reader's options reach the validation split too.
     listed = sorted(headwear & training)
     write_text_atomic(out / "headwear_list.txt", "".join(f"{n}\n" for n in listed))
+    # The same for each source, named by the crop names' first part (`fasseg_list.txt`,
+    # `celeb1k_list.txt`): to weigh one source's labels more.
+    for source_name, names in sorted(crops_by_source(training).items()):
+        write_text_atomic(out / f"{source_name}_list.txt", "".join(f"{n}\n" for n in names))
     return counts
+
+
+def crops_by_source(names) -> dict[str, list[str]]:
+    """{source: sorted crop names} from names such as `fasseg_V2_Train_1` (the pseudo-label
+    job's, its source first)."""
+    out: dict[str, list[str]] = {}
+    for name in sorted(names):
+        out.setdefault(name.split("_", 1)[0], []).append(name)
+    return out
