@@ -58,6 +58,10 @@ if sys.argv[1:] == ["fp32"]:
     options["backend"] = "onnx"
 parser = FaceParser.load("default", threads=1, **options)
 photo = data.astronaut()
+if sys.argv[1:2] == ["detector"]:  # one MediaPipe model alone: 0 short-range, 1 full-range
+    import mediapipe as mp
+    model = mp.solutions.face_detection.FaceDetection(model_selection=int(sys.argv[2]))
+    parser = model.process
 for _ in range(3):
     parser(photo)
 times = []
@@ -168,6 +172,8 @@ def timing_lines(before: Path, rounds: int) -> list[str]:
         "no context": [],
         "half": [],
         "fp32": [],
+        "short-range": [],
+        "full-range": [],
     }
     for _ in range(rounds):
         runs["before"].append(seconds_per_photo(before))
@@ -175,7 +181,9 @@ def timing_lines(before: Path, rounds: int) -> list[str]:
         runs["no context"].append(seconds_per_photo(None, "no-context"))
         runs["half"].append(seconds_per_photo(None, "half-context"))
         runs["fp32"].append(seconds_per_photo(None, "fp32"))
-    b, n, nc, half, fp32 = (statistics.median(runs[k]) for k in runs)
+        runs["short-range"].append(seconds_per_photo(None, "detector", "0"))
+        runs["full-range"].append(seconds_per_photo(None, "detector", "1"))
+    b, n, nc, half, fp32, short, full = (statistics.median(runs[k]) for k in runs)
     return [
         "",
         f"End to end, 512² photo (scikit-image's astronaut), default parser, one thread: before "
@@ -183,8 +191,11 @@ def timing_lines(before: Path, rounds: int) -> list[str]:
         f"context views (`--no-context`) {1000 * nc:.1f} ms ({nc / b:.2f}×: the rest is the "
         "second detector and the crop's other centre); with context views at 1/2 size "
         f"{1000 * half:.1f} ms ({half / b:.2f}×); now on fp32 (`--backend onnx`, where "
-        f"`auto` runs the int8 copy) {1000 * fp32:.1f} ms ({fp32 / b:.2f}×). Median of "
-        f"{rounds} rounds, each the median of 30 calls; the five took turns.",
+        f"`auto` runs the int8 copy) {1000 * fp32:.1f} ms ({fp32 / b:.2f}×). MediaPipe's "
+        f"detectors alone on the same photo: short-range {1000 * short:.1f} ms, full-range "
+        f"{1000 * full:.1f} ms ({full / b:.2f}× the time before; before ran the short-range one "
+        "only, as it found a face). Median of "
+        f"{rounds} rounds, each the median of 30 calls; the seven took turns.",
     ]
 
 
