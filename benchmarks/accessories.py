@@ -37,7 +37,7 @@ from faceparse.visualize import overlay
 
 def predictor(path: Path, backend: str = "auto"):
     model = NetworkCropModel(load_parser_runner(path, "rgb", backend))
-    return lambda crops: model.predict(crops).argmax(1).astype(np.uint8)
+    return lambda crops: np.stack([scores.labels for scores in model.predict(crops)])
 
 
 MADE_CLASSES = ("l_ear", "r_ear", "neck", "cloth")

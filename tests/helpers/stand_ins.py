@@ -9,6 +9,7 @@ from PIL import Image
 
 from faceparse.face.detect import Face
 from faceparse.labels import LAPA
+from faceparse.parsing.crop_scores import Probabilities
 
 
 class CentreDisc:
@@ -29,7 +30,7 @@ class CentreDisc:
         p[:, 6][:, disc] = 0.9
         p[:, 1][:, disc] = 0.1
         p[:, 0][:, ~disc] = 1
-        return p
+        return [Probabilities(x) for x in p]
 
 
 class Bright:
@@ -49,7 +50,7 @@ class Bright:
         p = np.zeros((len(crops), self.space.num_classes, *crops.shape[1:3]), np.float32)
         p[:, self.space.index(self.label)] = 0.9 * bright
         p[:, 0] = 1 - p[:, self.space.index(self.label)]
-        return p
+        return [Probabilities(x) for x in p]
 
 
 class DepthAware(CentreDisc):

@@ -16,7 +16,7 @@ def test_landmark_crop_model_parses_crops_of_any_size():
 
     model = LandmarkCropModel(size=256)
     crops = np.stack([cv2.resize(data.astronaut(), (224, 224))])  # a context view's size
-    probs = model.predict(crops)
+    probs = np.stack([scores.probabilities for scores in model.predict(crops)])
     assert probs.shape == (1, 11, 224, 224)
     assert np.allclose(probs.sum(1), 1, atol=1e-5)
     labels = probs[0].argmax(0)

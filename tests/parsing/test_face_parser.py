@@ -14,6 +14,7 @@ from faceparse.errors import DataError
 from faceparse.face.align import crop_matrix
 from faceparse.labels import FASSEG, LAPA
 from faceparse.parsing import FaceParser, ParseOptions
+from faceparse.parsing.crop_scores import Probabilities
 from faceparse.parsing.face_parser import _whole_image_face
 
 
@@ -260,7 +261,7 @@ class LeftThird(CentreDisc):
         p = np.zeros((len(crops), 11, 64, 64), np.float32)
         p[:, 0] = 1
         p[:, 0, :, :21], p[:, LAPA.index("l_eye"), :, :21] = 0, 1
-        return p
+        return [Probabilities(x) for x in p]
 
 
 def test_flip_averages_each_view_with_its_mirror_image_sides_swapped_back():

@@ -78,7 +78,7 @@ def self_label(
     from ..parsing.crop_parsers import load_parser_runner
 
     data, out = Path(data), Path(out)
-    run = load_parser_runner(parser, "rgb", backend).run
+    run = load_parser_runner(parser, "rgb", backend).probabilities
     for sub in ("images", "labels"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     for name in ("train_list.txt", "val_list.txt", "manifest.jsonl"):

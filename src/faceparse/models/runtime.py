@@ -87,7 +87,9 @@ def int8_copy(source: Path) -> Path | None:
     return path if made_from == file_digest(source) else None
 
 
-Runner = Callable[[np.ndarray], np.ndarray]  # N×C×S×S float32 inputs -> N×K×S×S probabilities
+# N×C×S×S float32 inputs -> N×K×h×w logits on the network's output grid (`inference_network`;
+# h = S/4 for the student parsers); `probabilities` takes them to S×S.
+Runner = Callable[[np.ndarray], np.ndarray]
 
 
 def set_threads(threads: int) -> None:
@@ -118,22 +120,28 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return torch.from_numpy(logits).softmax(1).numpy()
 
 
+def upsampled(logits: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """N×K×h×w scores -> N×K×H×W, `size` = (H, W): each plane resized bilinearly by OpenCV (for
+    upsampling, the same weights as torch's bilinear without aligned corners, which the
+    network's own upsampling uses in training)."""
+    logits = np.ascontiguousarray(logits, np.float32)
+    h, w = size
+    if logits.shape[2:] == (h, w):
+        return logits
+    out = np.empty((*logits.shape[:2], h, w), np.float32)
+    planes = logits.reshape(-1, *logits.shape[2:])
+    for plane, dst in zip(planes, out.reshape(-1, h, w), strict=True):
+        cv2.resize(plane, (w, h), dst=dst, interpolation=cv2.INTER_LINEAR)
+    return out
+
+
 def probabilities(logits: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """N×K×h×w logits -> N×K×H×W class probabilities, `size` = (H, W): each logit plane
-    upsampled bilinearly by OpenCV (for upsampling, the same weights as torch's bilinear
-    without aligned corners, which the network's own upsampling used), then the softmax.
+    """N×K×h×w logits -> N×K×H×W class probabilities: the logits upsampled, then the softmax.
     OpenCV's resize took less time a view than the network's Resize in onnxruntime
     (docs/results/WHOLE_HEAD.md). Upsampling probabilities instead, with the softmax on the
     coarse grid, was faster still but cost FASSEG eyes 0.002-0.009 F1 (docs/guide/MODELS.md,
     "Upsampling"): interpolated probabilities thin out small parts that logits keep."""
-    logits = np.ascontiguousarray(logits, np.float32)
-    h, w = size
-    if logits.shape[2:] != (h, w):
-        up = np.empty((*logits.shape[:2], h, w), np.float32)
-        for plane, dst in zip(logits.reshape(-1, *logits.shape[2:]), up.reshape(-1, h, w)):
-            cv2.resize(plane, (w, h), dst=dst, interpolation=cv2.INTER_LINEAR)
-        logits = up
-    return softmax(logits)
+    return softmax(upsampled(logits, size))
 
 
 class _CoarseLogits(nn.Module):
@@ -202,8 +210,8 @@ def parser_runner(
     threads: int | None = None,
     device: str | torch.device = "cpu",
 ) -> Runner:
-    """A function from a normalised input batch to class probabilities (numpy, on the CPU);
-    torch runs it on `device`."""
+    """A function from a normalised input batch to the network's logits (numpy, on the CPU;
+    `Runner`); torch runs it on `device`."""
     if backend not in BACKENDS:
         raise UnknownNameError("backend", backend, BACKENDS)
     device = resolve_device(device)
@@ -219,12 +227,11 @@ def parser_runner(
                 f"`faceparse export {source} --int8 --calibration PHOTOS`"
             )
         session = onnx_session(onnx, threads)
-        return lambda x: probabilities(session.run(None, {"input": x})[0], x.shape[2:])
+        return lambda x: session.run(None, {"input": x})[0]
     net = inference_network(net.eval().to(device))
 
     def run(x: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
-            logits = net(torch.from_numpy(x).to(model_device(net))).float().cpu().numpy()
-        return probabilities(logits, x.shape[2:])
+            return net(torch.from_numpy(x).to(model_device(net))).float().cpu().numpy()
 
     return run

@@ -1,4 +1,4 @@
-"""What parses one aligned face crop: `predict(crops, depth) -> class probabilities`.
+"""What parses one aligned face crop: `predict(crops, depth) -> [CropScores]`, one per crop.
 
 * `NetworkCropModel` — trained parsers: an RGB one and optionally a depth one; with depth given,
   their probabilities are averaged (the two parsers of the mutual-learning method see different
@@ -20,17 +20,22 @@ import numpy as np
 from ..errors import ConfigError, ModelFileError
 from ..labels import LAPA, LabelSpace, mapping_lut
 from ..models.files import ParserCard, load_parser_file
-from ..models.runtime import Runner, parser_runner, summed_by_group
+from ..models.runtime import Runner, parser_runner, probabilities, summed_by_group
 from ..normalization import normalize_depth, normalize_rgb
+from .crop_scores import CropScores, Logits, Probabilities
 from .landmark_parser import LandmarkParser
 
 
 @dataclass(frozen=True)
 class LoadedParser:
-    """A parser ready to run: its card and a function from input batches to probabilities."""
+    """A parser ready to run: its card and a function from input batches to logits."""
 
     card: ParserCard
     run: Runner
+
+    def probabilities(self, x: np.ndarray) -> np.ndarray:
+        """(N, K, S, S) class probabilities of an input batch (N, C, S, S)."""
+        return probabilities(self.run(x), x.shape[2:])
 
 
 def load_parser_runner(
@@ -79,22 +84,23 @@ class NetworkCropModel:
             self._depth = depth
         return self._depth
 
-    def predict(self, crops: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
-        """(N, S, S, 3) uint8 crops [+ (N, S, S) uint8 depth] -> (N, C, S, S) float32."""
-        out = []
+    def predict(self, crops: np.ndarray, depth: np.ndarray | None = None) -> list[CropScores]:
+        """(N, S, S, 3) uint8 crops [+ (N, S, S) uint8 depth] -> their scores: the RGB
+        parser's logits, or with depth the two parsers' probabilities averaged."""
+        out: list[CropScores] = []
+        size = crops.shape[1]
         for i in range(0, len(crops), self.batch_size):
             x = np.stack([normalize_rgb(c) for c in crops[i : i + self.batch_size]])
-            p = self.rgb.run(x)
-            if depth is not None and self.uses_depth:
-                d = np.stack([normalize_depth(c) for c in depth[i : i + self.batch_size]])
-                pd = self.depth_parser().run(d)
-                if self._lift is not None:
-                    pd = lift_probabilities(pd, p, self._lift)
-                p = (p + pd) / 2
-            out.append(p)
-        # One batch (the usual case) is returned as it is: no copy of 19×256² floats a crop.
-        probs = out[0] if len(out) == 1 else np.concatenate(out)
-        return probs.astype(np.float32, copy=False)
+            if depth is None or not self.uses_depth:
+                out += [Logits(logits, size) for logits in self.rgb.run(x)]
+                continue
+            p = self.rgb.probabilities(x)
+            d = np.stack([normalize_depth(c) for c in depth[i : i + self.batch_size]])
+            pd = self.depth_parser().probabilities(d)
+            if self._lift is not None:
+                pd = lift_probabilities(pd, p, self._lift)
+            out += [Probabilities(q) for q in (p + pd) / 2]
+        return out
 
 
 def lift_probabilities(coarse: np.ndarray, fine: np.ndarray, lut: np.ndarray) -> np.ndarray:
@@ -116,7 +122,7 @@ class LandmarkCropModel:
         self.parser = LandmarkParser(teacher)
         self.size = size
 
-    def predict(self, crops: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray:
+    def predict(self, crops: np.ndarray, depth: np.ndarray | None = None) -> list[CropScores]:
         # Context views come smaller than `size`: work at whatever size the crops have.
         n, c, side = len(crops), self.space.num_classes, crops.shape[1]
         out = np.zeros((n, c, side, crops.shape[2]), np.float32)
@@ -129,4 +135,4 @@ class LandmarkCropModel:
             one_hot = np.eye(c, dtype=np.float32)[found[0]]
             soft = cv2.GaussianBlur(one_hot, (0, 0), sigma)
             out[i] = soft.transpose(2, 0, 1) / soft.sum(2)[None]
-        return out
+        return [Probabilities(p) for p in out]

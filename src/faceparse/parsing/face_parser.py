@@ -32,8 +32,9 @@ from ..face.detect import Face, FaceDetector
 from ..imageio import DEFAULT_MAX_PIXELS, read_gray, to_rgb
 from ..labels import LabelSpace, get_label_space, mapping_lut
 from ..models.files import shipped
-from ..models.runtime import class_ids, mirror_averaged, summed_by_group
+from ..models.runtime import mirror_averaged, summed_by_group
 from ..visualize import overlay
+from .crop_scores import CropScores, Probabilities
 
 
 class CropModel(Protocol):
@@ -41,7 +42,7 @@ class CropModel(Protocol):
     size: int
     uses_depth: bool
 
-    def predict(self, crops: np.ndarray, depth: np.ndarray | None = None) -> np.ndarray: ...
+    def predict(self, crops: np.ndarray, depth: np.ndarray | None = None) -> list[CropScores]: ...
 
 
 @dataclass(frozen=True)
@@ -88,25 +89,34 @@ class ParseOptions:
 
 @dataclass(frozen=True)
 class FaceCrop:
-    """One parsed view of a face: class probabilities on its crop (C×S×S, in the result's space)
-    and the 2×3 matrix from working-image pixels to crop pixels. A wider context view of the
-    same face labels only what the view it widens (`outside_of`) leaves out."""
+    """One parsed view of a face: its class scores on its crop (`scores`: probabilities C×S×S,
+    labels and foreground S×S, in the result's space) and the 2×3 matrix from working-image
+    pixels to crop pixels. A wider context view of the same face labels only what the view it
+    widens (`outside_of`) leaves out."""
 
-    probabilities: np.ndarray
+    scores: CropScores
     matrix: np.ndarray
     outside_of: FaceCrop | None = None
 
-    @functools.cached_property
+    @property
+    def size(self) -> int:
+        return self.scores.size
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        """Class probabilities on the crop grid (C×S×S float32)."""
+        return self.scores.probabilities
+
+    @property
     def labels(self) -> np.ndarray:
         """Class ids on the crop grid (S×S uint8)."""
-        return class_ids(self.probabilities)
+        return self.scores.labels
 
     def in_space(self, src: LabelSpace, dst: LabelSpace) -> FaceCrop:
         if src.name == dst.name:
             return self
-        return FaceCrop(
-            _group_probabilities(self.probabilities, src, dst), self.matrix, self.outside_of
-        )
+        grouped = _group_probabilities(self.probabilities, src, dst)
+        return FaceCrop(Probabilities(grouped), self.matrix, self.outside_of)
 
 
 @dataclass
@@ -332,23 +342,22 @@ class FaceParser:
 
     def _context_matrix(self, view: FaceCrop, size: int) -> np.ndarray:
         """The next wider view around `view`'s centre, as a size × size crop."""
-        side = view.probabilities.shape[-1]
-        return widen(view.matrix, side, self.options.context_zoom) * (size / side)
+        return widen(view.matrix, view.size, self.options.context_zoom) * (size / view.size)
 
-    def _predict(self, crops: list, depth_crops: list) -> list[np.ndarray]:
-        """Class probabilities per crop: one network call for the crops that come with depth
-        and one for those without."""
+    def _predict(self, crops: list, depth_crops: list) -> list[CropScores]:
+        """Scores per crop: one network call for the crops that come with depth and one for
+        those without."""
         out: list = [None] * len(crops)
         for with_depth in (False, True):
             idx = [i for i, d in enumerate(depth_crops) if (d is not None) == with_depth]
             if idx:
                 depth = np.stack([depth_crops[i] for i in idx]) if with_depth else None
-                probs = self._predict_batch(np.stack([crops[i] for i in idx]), depth)
-                for i, pr in zip(idx, probs, strict=True):
-                    out[i] = pr
+                scores = self._predict_batch(np.stack([crops[i] for i in idx]), depth)
+                for i, sc in zip(idx, scores, strict=True):
+                    out[i] = sc
         return out
 
-    def _predict_batch(self, crops: np.ndarray, depth: np.ndarray | None) -> np.ndarray:
+    def _predict_batch(self, crops: np.ndarray, depth: np.ndarray | None) -> list[CropScores]:
         if not self.options.flip:
             return self.model.predict(crops, depth)
         # The mirrored crops go in the same network call: one batch of 2N.
@@ -357,7 +366,9 @@ class FaceParser:
             np.concatenate([crops, crops[:, :, ::-1]]),
             None if depth is None else np.concatenate([depth, depth[:, :, ::-1]]),
         )
-        return mirror_averaged(both[:n], both[n:], self.model.space)
+        probs = np.stack([sc.probabilities for sc in both])
+        averaged = mirror_averaged(probs[:n], probs[n:], self.model.space)
+        return [Probabilities(p) for p in averaged]
 
     def _context_depth(self, p: _Photo, matrix: np.ndarray, size: int) -> np.ndarray | None:
         if p.depth_crops is None:
@@ -476,15 +487,15 @@ class FaceParser:
 
 
 def _paste_crop(crop: FaceCrop, shape: tuple[int, int]):
-    """(box, C×h×w probabilities over the box, h×w foreground probability, 0 outside the
-    crop), or None when the crop misses the image."""
-    size = crop.probabilities.shape[-1]
-    box = crop_box(crop.matrix, size, shape)
+    """(box, C×h×w probabilities over the box, h×w foreground, 0 where the view does not
+    label), or None when the crop misses the image."""
+    box = crop_box(crop.matrix, crop.size, shape)
     x0, y0, x1, y1 = box
     if x1 <= x0 or y1 <= y0:
         return None
     region, inside = paste_back(crop.probabilities, crop.matrix, box)
-    return box, region, np.where(_speaks(crop, box, inside, shape), 1 - region[0], 0)
+    fg, _ = paste_back(crop.scores.foreground[None], crop.matrix, box)
+    return box, region, np.where(_speaks(crop, box, inside, shape), fg[0], 0)
 
 
 def _speaks(crop: FaceCrop, box, inside: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -494,7 +505,7 @@ def _speaks(crop: FaceCrop, box, inside: np.ndarray, shape: tuple[int, int]) -> 
     if crop.outside_of is None:
         return inside
     inner = crop.outside_of
-    size = inner.probabilities.shape[-1]
+    size = inner.size
     ix0, iy0, ix1, iy1 = crop_box(inner.matrix, size, shape)
     x0, y0, x1, y1 = box
     covered = np.zeros_like(inside)
@@ -524,7 +535,7 @@ def head_lut(space: LabelSpace) -> np.ndarray:
 
 
 def _cuts_head(view: FaceCrop, shape: tuple[int, int], is_head: np.ndarray) -> bool:
-    size = view.probabilities.shape[-1]
+    size = view.size
     if covers(view.matrix, size, shape):
         return False
     labels = view.labels
@@ -549,13 +560,12 @@ def _labels_from_crops(crops: list[FaceCrop], shape: tuple[int, int]) -> np.ndar
     labels = np.zeros(shape, np.uint8)
     best = np.zeros(shape, np.float32)
     for crop in crops:
-        size = crop.probabilities.shape[-1]
-        box = crop_box(crop.matrix, size, shape)
+        box = crop_box(crop.matrix, crop.size, shape)
         x0, y0, x1, y1 = box
         if x1 <= x0 or y1 <= y0:
             continue
         pasted, inside = paste_back(crop.labels[None], crop.matrix, box, nearest=True)
-        fg, _ = paste_back(1 - crop.probabilities[:1], crop.matrix, box)
+        fg, _ = paste_back(crop.scores.foreground[None], crop.matrix, box)
         fg = np.where(_speaks(crop, box, inside, shape), fg[0], 0)
         take = fg > best[y0:y1, x0:x1]
         labels[y0:y1, x0:x1][take] = pasted[0][take]
