@@ -16,7 +16,7 @@ from typing import Protocol
 import cv2
 import numpy as np
 
-from ..models.runtime import class_ids, probabilities, softmax, upsampled
+from ..models.runtime import class_ids, probabilities, upsampled
 
 
 class CropScores(Protocol):
@@ -64,7 +64,11 @@ class Logits:
 
     @functools.cached_property
     def foreground(self) -> np.ndarray:
-        background = softmax(np.ascontiguousarray(self.logits[None], np.float32))[0, 0]
+        # numpy, not torch's softmax: on 19×64² a torch call cost more than its arithmetic
+        # (docs/guide/MODELS.md, "Upsampling")
+        logits = self.logits.astype(np.float32, copy=False)
+        exp = np.exp(logits - logits.max(0))
+        background = exp[0] / exp.sum(0)
         if background.shape != (self.size, self.size):
             background = cv2.resize(
                 background, (self.size, self.size), interpolation=cv2.INTER_LINEAR

@@ -539,14 +539,20 @@ def _cuts_head(view: FaceCrop, shape: tuple[int, int], is_head: np.ndarray) -> b
     if covers(view.matrix, size, shape):
         return False
     labels = view.labels
-    edge = np.ones((size, size), bool)
-    edge[2:-2, 2:-2] = False
-    ys, xs = np.nonzero(edge)
+    ys, xs = _edge_pixels(size)
     inv = cv2.invertAffineTransform(view.matrix)
     pts = np.stack([xs + 0.5, ys + 0.5], 1) @ inv[:, :2].T + inv[:, 2]
     h, w = shape
     in_photo = (pts[:, 0] >= 0) & (pts[:, 0] < w) & (pts[:, 1] >= 0) & (pts[:, 1] < h)
     return bool((is_head[labels[ys, xs]] & in_photo).mean() > CUT_EDGE_SHARE)
+
+
+@functools.cache
+def _edge_pixels(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(ys, xs) of the pixels within 2 of a size × size crop's edge."""
+    edge = np.ones((size, size), bool)
+    edge[2:-2, 2:-2] = False
+    return np.nonzero(edge)
 
 
 def _labels_from_crops(crops: list[FaceCrop], shape: tuple[int, int]) -> np.ndarray:
