@@ -574,8 +574,8 @@ def _labels_from_crops(crops: list[FaceCrop], shape: tuple[int, int]) -> np.ndar
         fg, _ = paste_back(crop.scores.foreground[None], crop.matrix, box)
         fg = np.where(_speaks(crop, box, inside, shape), fg[0], 0)
         take = fg > best[y0:y1, x0:x1]
-        labels[y0:y1, x0:x1][take] = pasted[0][take]
-        best[y0:y1, x0:x1][take] = fg[take]
+        np.copyto(labels[y0:y1, x0:x1], pasted[0], where=take)
+        np.copyto(best[y0:y1, x0:x1], fg, where=take)
     return labels
 
 
