@@ -40,6 +40,23 @@ def test_paste_back_inverts_the_crop():
     assert inside.mean() > 0.9 and agree.mean() > 0.98
 
 
+def test_coverage_reaches_half_a_crop_pixel_further_when_values_are_warped_bilinearly():
+    from faceparse.face.align import coverage, warp_into_box
+
+    m = np.array([[0.5, 0.0, 1.0], [0.0, 0.5, 1.0]])  # image pixel (x, y) -> crop (x/2+1, y/2+1)
+    box = (0, 0, 12, 12)
+    near, linear = coverage(m, 4, box, nearest=True), coverage(m, 4, box)
+    # image pixels 0..4 sample the crop at 1..3; pixel 5 samples 3.5, half outside the crop,
+    # which nearest leaves out and bilinear blends from crop pixel 3
+    assert near[:, 0].tolist() == [True] * 5 + [False] * 7
+    assert linear[:, 0].tolist() == [True] * 6 + [False] * 6
+    values = np.arange(16, dtype=np.float32).reshape(1, 4, 4)
+    pasted, inside = paste_back(values, m, box, nearest=True)
+    assert (inside == near).all()
+    assert (pasted == warp_into_box(values, m, box, nearest=True)).all()
+    assert pasted[0, 0, 0] == values[0, 1, 1] and pasted[0, 4, 4] == values[0, 3, 3]
+
+
 def test_a_turned_head_is_centred_towards_its_ears_and_widened_about_the_same_centre():
     from faceparse.face.align import HEAD_SHIFT, covers, widen
 

@@ -86,11 +86,24 @@ def paste_back(
     """Per-class values (C×S×S) of a crop -> (C×h×w values, h×w coverage mask) over the image
     region `box` (x0, y0, x1, y1). Bilinear for probabilities (labels from their argmax stay
     smooth when the crop is enlarged); `nearest` for label ids."""
+    size = values.shape[-1]
+    return warp_into_box(values, matrix, box, nearest), coverage(matrix, size, box, nearest)
+
+
+def _to_box(matrix: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    """Box pixel -> crop pixel."""
+    to_box = matrix.copy()
+    to_box[:, 2] += matrix[:, :2] @ np.array(box[:2], np.float64)
+    return to_box
+
+
+def warp_into_box(
+    values: np.ndarray, matrix: np.ndarray, box: tuple[int, int, int, int], nearest: bool = False
+) -> np.ndarray:
+    """The values half of `paste_back`: C×S×S -> C×h×w over `box`."""
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
-    to_box = matrix.copy()
-    to_box[:, 2] += matrix[:, :2] @ np.array([x0, y0], np.float64)  # box pixel -> crop pixel
-    size = values.shape[-1]
+    to_box = _to_box(matrix, box)
     out = np.empty((values.shape[0], h, w), values.dtype)
     flags = (cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR) | cv2.WARP_INVERSE_MAP
     # OpenCV warps at most 4 channels at a time.
@@ -98,5 +111,16 @@ def paste_back(
         chunk = np.ascontiguousarray(values[c : c + 4].transpose(1, 2, 0))
         warped = cv2.warpAffine(chunk, to_box, (w, h), flags=flags)
         out[c : c + 4] = warped.reshape(h, w, -1).transpose(2, 0, 1)
-    inside = cv2.warpAffine(np.ones((size, size), np.uint8), to_box, (w, h), flags=flags) > 0
-    return out, inside
+    return out
+
+
+def coverage(
+    matrix: np.ndarray, size: int, box: tuple[int, int, int, int], nearest: bool = False
+) -> np.ndarray:
+    """The coverage half of `paste_back`: which pixels of `box` (h×w bool) a size × size crop
+    reaches, by the interpolation its values are warped with (bilinear reaches half a crop
+    pixel further)."""
+    x0, y0, x1, y1 = box
+    flags = (cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR) | cv2.WARP_INVERSE_MAP
+    ones = np.ones((size, size), np.uint8)
+    return cv2.warpAffine(ones, _to_box(matrix, box), (x1 - x0, y1 - y0), flags=flags) > 0

@@ -21,10 +21,12 @@ import numpy as np
 from ..errors import ConfigError, DataError, UnknownNameError
 from ..face.align import (
     HEAD_SHIFT,
+    coverage,
     covers,
     crop_box,
     crop_matrix,
     paste_back,
+    warp_into_box,
     warp_to_crop,
     widen,
 )
@@ -494,7 +496,7 @@ def _paste_crop(crop: FaceCrop, shape: tuple[int, int]):
     if x1 <= x0 or y1 <= y0:
         return None
     region, inside = paste_back(crop.probabilities, crop.matrix, box)
-    fg, _ = paste_back(crop.scores.foreground[None], crop.matrix, box)
+    fg = warp_into_box(crop.scores.foreground[None], crop.matrix, box)
     return box, region, np.where(_speaks(crop, box, inside, shape), fg[0], 0)
 
 
@@ -510,8 +512,7 @@ def _speaks(crop: FaceCrop, box, inside: np.ndarray, shape: tuple[int, int]) -> 
     x0, y0, x1, y1 = box
     covered = np.zeros_like(inside)
     if ix1 > ix0 and iy1 > iy0:
-        ones = np.ones((1, size, size), np.uint8)
-        inner_inside = paste_back(ones, inner.matrix, (ix0, iy0, ix1, iy1), nearest=True)[1]
+        inner_inside = coverage(inner.matrix, size, (ix0, iy0, ix1, iy1), nearest=True)
         # the inner view's box lies inside this one's: the view is wider around the same centre
         covered[iy0 - y0 : iy1 - y0, ix0 - x0 : ix1 - x0] = inner_inside
     return inside & ~covered
@@ -571,7 +572,7 @@ def _labels_from_crops(crops: list[FaceCrop], shape: tuple[int, int]) -> np.ndar
         if x1 <= x0 or y1 <= y0:
             continue
         pasted, inside = paste_back(crop.labels[None], crop.matrix, box, nearest=True)
-        fg, _ = paste_back(crop.scores.foreground[None], crop.matrix, box)
+        fg = warp_into_box(crop.scores.foreground[None], crop.matrix, box)
         fg = np.where(_speaks(crop, box, inside, shape), fg[0], 0)
         take = fg > best[y0:y1, x0:x1]
         np.copyto(labels[y0:y1, x0:x1], pasted[0], where=take)
