@@ -14,7 +14,7 @@ from faceparse.errors import DataError
 from faceparse.face.align import crop_matrix
 from faceparse.labels import FASSEG, LAPA
 from faceparse.parsing import FaceParser, ParseOptions
-from faceparse.parsing.crop_scores import Probabilities
+from faceparse.parsing.crop_scores import Logits, Probabilities
 from faceparse.parsing.face_parser import _whole_image_face
 
 
@@ -276,6 +276,26 @@ def test_flip_averages_each_view_with_its_mirror_image_sides_swapped_back():
     assert probs[l_eye, 30, 5] == 0.5 and probs[0, 30, 5] == 0.5 and probs[r_eye, 30, 5] == 0
     assert probs[r_eye, 30, 60] == 0.5 and probs[l_eye, 30, 60] == 0
     assert probs[0, 30, 32] == 1
+
+
+class LeftColumnLogits(CentreDisc):
+    """A network stand-in: logits on a 16² grid for 64² crops, l_eye's logit 4 in the
+    image-left column of cells."""
+
+    def predict(self, crops, depth=None):
+        logits = np.zeros((len(crops), 11, 16, 16), np.float32)
+        logits[:, LAPA.index("l_eye"), :, 0] = 4
+        return [Logits(x, 64) for x in logits]
+
+
+def test_flip_averages_a_networks_logits_on_its_grid_sides_swapped_back():
+    parser = FaceParser(LeftColumnLogits(), ParseOptions(detect=False, flip=True, context_zoom=1))
+    scores = parser(np.zeros((64, 64, 3), np.uint8)).crops[0].scores
+    l_eye, r_eye = LAPA.index("l_eye"), LAPA.index("r_eye")
+    assert isinstance(scores, Logits) and scores.logits.shape == (11, 16, 16)
+    assert scores.logits[l_eye, 5, 0] == 2 and scores.logits[r_eye, 5, 0] == 0
+    assert scores.logits[r_eye, 5, 15] == 2 and scores.logits[l_eye, 5, 15] == 0
+    assert scores.labels[30, 0] == l_eye and scores.labels[30, 63] == r_eye
 
 
 def test_input_size_parses_the_same_framing_at_another_side():

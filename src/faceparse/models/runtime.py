@@ -182,8 +182,8 @@ def summed_by_group(probs: np.ndarray, groups: np.ndarray, num_groups: int) -> n
 
 
 def mirror_averaged(probs: np.ndarray, mirrored: np.ndarray, space: LabelSpace) -> np.ndarray:
-    """The mean of (N, C, S, S) probabilities of crops and of their mirror images, the latter
-    flipped back and their left/right classes swapped (`space.flip_lut`)."""
+    """The mean of (N, C, H, W) scores (probabilities or logits) of crops and of their mirror
+    images, the latter flipped back and their left/right classes swapped (`space.flip_lut`)."""
     swap = space.flip_lut()[: probs.shape[1]]
     return (probs + mirrored[:, swap, :, ::-1]) / 2
 
