@@ -369,8 +369,8 @@ class FaceParser:
             None if depth is None else np.concatenate([depth, depth[:, :, ::-1]]),
         )
         if all(isinstance(sc, Logits) for sc in both):
-            # Averaged as logits, on the network's grid: the labels matched those of averaged
-            # probabilities to 0.0002 F1, for less time (docs/results/INPUT_SIZE.md).
+            # Averaged as logits, on the network's grid: the scores of averaged probabilities
+            # to 0.001 F1, for less time (docs/results/INPUT_SIZE.md).
             logits = np.stack([sc.logits for sc in both])
             averaged = mirror_averaged(logits[:n], logits[n:], self.model.space)
             return [Logits(a, both[0].size) for a in averaged]
