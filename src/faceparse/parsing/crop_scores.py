@@ -2,10 +2,11 @@
 probabilities (C×S×S), class ids (S×S) and the foreground (S×S, 1 − the background's
 probability), each computed when first read.
 
-* `Probabilities` — probabilities as they are (the landmark parser; RGB and depth averaged;
-  a crop averaged with its mirror image).
-* `Logits` — a network's logits on its output grid (stride 4 for the student parsers), kept
-  so: a single face's labels need neither the probabilities at S×S nor the softmax over them.
+* `Probabilities` — probabilities as they are (the landmark parser; RGB and depth averaged,
+  and with `--flip` such a view averaged with its mirror image).
+* `Logits` — a network's logits on its output grid (stride 4 for the student parsers; with
+  `--flip`, a view's averaged with its mirror image's), kept so: a face's labels need neither
+  the probabilities at S×S nor the softmax over them.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ class Logits:
     """Logits K×h×w for a size × size crop. The labels are the class ids of the logits
     upsampled (those of the probabilities: the softmax keeps the order). The foreground is the
     background's probability on the network's grid, upsampled: it only decides between
-    overlapping faces, and the softmax over 1/16 of the pixels is what makes the labels of a
-    photo faster to get (docs/guide/MODELS.md, "Upsampling")."""
+    overlapping faces, and a softmax over 1/16 of the pixels and none over the crop is what
+    makes a photo faster to parse (docs/guide/MODELS.md, "Upsampling")."""
 
     def __init__(self, logits: np.ndarray, size: int):
         self.logits, self.size = logits, size
