@@ -181,11 +181,11 @@ def summed_by_group(probs: np.ndarray, groups: np.ndarray, num_groups: int) -> n
     return out
 
 
-def mirror_averaged(probs: np.ndarray, mirrored: np.ndarray, space: LabelSpace) -> np.ndarray:
+def mirror_averaged(scores: np.ndarray, mirrored: np.ndarray, space: LabelSpace) -> np.ndarray:
     """The mean of (N, C, H, W) scores (probabilities or logits) of crops and of their mirror
     images, the latter flipped back and their left/right classes swapped (`space.flip_lut`)."""
-    swap = space.flip_lut()[: probs.shape[1]]
-    return (probs + mirrored[:, swap, :, ::-1]) / 2
+    swap = space.flip_lut()[: scores.shape[1]]
+    return (scores + mirrored[:, swap, :, ::-1]) / 2
 
 
 def cached_onnx(net: nn.Module, card: ParserCard, source: Path) -> Path:

@@ -81,7 +81,7 @@ class StudentParser(nn.Module):
 
     def coarse_logits(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits at stride 4, before the upsampling to the input's size: inference
-        takes the softmax there and upsamples probabilities (`models.runtime.probabilities`)."""
+        upsamples them outside the network (`models.runtime.inference_network`)."""
         feats = self.encoder(x)
         y = self.lateral[3](feats[3])
         for level in (2, 1, 0):

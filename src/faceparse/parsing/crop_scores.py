@@ -59,8 +59,6 @@ class Logits:
 
     @functools.cached_property
     def labels(self) -> np.ndarray:
-        if "probabilities" in self.__dict__:
-            return class_ids(self.probabilities)
         return class_ids(upsampled(self.logits[None], (self.size, self.size))[0])
 
     @functools.cached_property

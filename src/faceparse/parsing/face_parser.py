@@ -502,8 +502,13 @@ def _paste_crop(crop: FaceCrop, shape: tuple[int, int]):
     if x1 <= x0 or y1 <= y0:
         return None
     region, inside = paste_back(crop.probabilities, crop.matrix, box)
-    fg = warp_into_box(crop.scores.foreground[None], crop.matrix, box)
-    return box, region, np.where(_speaks(crop, box, inside, shape), fg[0], 0)
+    return box, region, _foreground_in_box(crop, box, inside, shape)
+
+
+def _foreground_in_box(crop: FaceCrop, box, inside: np.ndarray, shape: tuple[int, int]):
+    """The view's foreground warped into `box` (h×w), 0 where the view does not label."""
+    fg = warp_into_box(crop.scores.foreground[None], crop.matrix, box)[0]
+    return np.where(_speaks(crop, box, inside, shape), fg, 0)
 
 
 def _speaks(crop: FaceCrop, box, inside: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
@@ -564,7 +569,7 @@ def _edge_pixels(size: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _labels_from_crops(crops: list[FaceCrop], shape: tuple[int, int]) -> np.ndarray:
     """Labels over the working image. Each face's classes are decided on its crop grid (argmax
-    of S×S probabilities) and warped into its box by nearest neighbour, with its foreground
+    of S×S scores) and warped into its box by nearest neighbour, with its foreground
     probability warped bilinearly; where boxes overlap, the face surest a pixel is not
     background wins. Warping the 11 probability planes and taking their argmax at image
     resolution instead took 19 ms against 4.5 ms a photo, for labels that agreed on 99.4% of
@@ -578,8 +583,7 @@ def _labels_from_crops(crops: list[FaceCrop], shape: tuple[int, int]) -> np.ndar
         if x1 <= x0 or y1 <= y0:
             continue
         pasted, inside = paste_back(crop.labels[None], crop.matrix, box, nearest=True)
-        fg = warp_into_box(crop.scores.foreground[None], crop.matrix, box)
-        fg = np.where(_speaks(crop, box, inside, shape), fg[0], 0)
+        fg = _foreground_in_box(crop, box, inside, shape)
         take = fg > best[y0:y1, x0:x1]
         np.copyto(labels[y0:y1, x0:x1], pasted[0], where=take)
         np.copyto(best[y0:y1, x0:x1], fg, where=take)
