@@ -42,3 +42,27 @@ def test_config_errors_are_clear(tmp_path):
 def test_bad_config_values_are_refused_before_training(tmp_path, override, message):
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_config(None, [override])
+
+
+def test_a_config_states_only_what_differs_from_its_base(tmp_path):
+    (tmp_path / "base.yaml").write_text(
+        "mode: rgb\noptim: {steps: 300, lr: 0.01}\nloss: {ce: {weight: 1.0}}\n"
+    )
+    (tmp_path / "row.yaml").write_text(
+        "base: base.yaml\nmode: mutual\noptim: {steps: 50}\nloss: {mutual_kl: {weight: 0.5}}\n"
+    )
+    cfg = load_config(tmp_path / "row.yaml")
+    assert cfg.mode == "mutual"
+    assert (cfg.optim.steps, cfg.optim.lr) == (50, 0.01)  # a section merges key by key
+    assert cfg.loss == {"ce": {"weight": 1.0}, "mutual_kl": {"weight": 0.5}}
+
+
+def test_a_base_loop_and_a_key_given_twice_are_refused(tmp_path):
+    (tmp_path / "a.yaml").write_text("base: b.yaml\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\n")
+    with pytest.raises(ConfigError, match="comes back"):
+        load_config(tmp_path / "a.yaml")
+    (tmp_path / "twice.yaml").write_text("optim: {steps: 5}\nmode: rgb\noptim: {lr: 0.1}\n")
+    twice = r"twice.yaml: key 'optim' is given twice \(again on line 3\)"
+    with pytest.raises(ConfigError, match=twice):
+        load_config(tmp_path / "twice.yaml")

@@ -11,6 +11,7 @@ from paths import SMOKE
 from training_runs import tiny
 
 from faceparse.datasets.synthetic import synthetic_dataset
+from faceparse.errors import ConfigError
 from faceparse.training.config import MODES, load_config
 from faceparse.training.modes import TRAINING_MODES, Batch, OcclusionDistillMode, Step
 from faceparse.training.trainer import Trainer
@@ -145,3 +146,36 @@ def test_distillation_skips_and_records_a_damaged_photo(tmp_path):
     assert len(trainer.unlabelled_source) == 2
     logged = [json.loads(x) for x in (Path(cfg.out) / "metrics.jsonl").read_text().splitlines()]
     assert any("broken.jpg" in r.get("skipped", "") for r in logged)
+
+
+@pytest.mark.parametrize("augment", ["loader", "device"])
+def test_scarce_depth_gives_the_depth_parser_only_real_maps_and_translations(tmp_path, augment):
+    """real_depth_fraction 0.25 of the 8 generated images: 2 have a depth map. An image without
+    one carries a blank map the depth parser never sees, no depth label and no translation L1."""
+    cfg = tiny(
+        tmp_path,
+        "mode=mutual-translate",
+        "data.real_depth_fraction=0.25",
+        f"data.augment={augment}",
+        "data.val_split=null",
+        "optim.warmup_steps=0",
+    )
+    trainer = Trainer(cfg)
+    assert trainer.real_depth.sum() == 2
+    batch = next(iter(trainer.loader(0, 1)))
+    has = batch["has_depth"]
+    assert has.dtype == torch.bool and 0 < has.sum() < len(has)  # seed 0 draws a mixed batch
+    assert (batch["depth"][~has] == 0).all() and (batch["depth"][has] > 0).any()
+    depth_net = trainer.models["depth"]
+    seen = []
+    handle = depth_net.register_forward_pre_hook(lambda _, args: seen.append(args[0].shape[0]))
+    parts = trainer.train_step(batch)
+    handle.remove()
+    n = len(has)
+    assert seen == [int(has.sum()) + n]  # real maps of those that have one, then n translations
+    assert parts["translator/l1"] > 0 and "depth/ce" in parts and "translated/ce" in parts
+
+
+def test_scarce_depth_needs_the_translator():
+    with pytest.raises(ConfigError, match="real_depth_fraction < 1 needs mode mutual-translate"):
+        load_config(None, ["mode=mutual", "data.real_depth_fraction=0.1"])

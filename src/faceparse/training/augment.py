@@ -105,8 +105,11 @@ class DecodedFaces(TrainingFaces):
         }
         self.check_depth(sample)
         if self.with_depth:
-            out["depth"] = torch.from_numpy(sample.depth)[None]
-            out["depth_labelled"] = torch.tensor(bool(self.depth_labelled[index]))
+            has, labelled = self.depth_flags(index)
+            depth = torch.from_numpy(sample.depth)[None]
+            out["depth"] = depth if has else torch.zeros_like(depth)
+            out["has_depth"] = torch.tensor(has)
+            out["depth_labelled"] = torch.tensor(labelled)
         return out
 
     def _readable(self, index: int) -> tuple[Sample, int, str]:

@@ -78,9 +78,14 @@ class DataConfig:
     val_split: str | None = None  # for the best checkpoint; None = no validation
     options: dict[str, Any] = field(default_factory=dict)  # reader options, e.g. subsets
     size: int = 256  # training and inference side (multiple of 32)
-    # Scarce-depth setting: the fraction of training images whose depth carries labels for the
-    # depth parser (chosen once by the seed); the rest teach it through translation and KL.
+    # Depth labels masked: the fraction of training images whose depth carries labels for the
+    # depth parser (chosen once by the seed); every image keeps its depth map, and the rest
+    # teach the depth parser through translation and KL. Not the paper's scarce depth.
     depth_label_fraction: float = 1.0
+    # Scarce depth (Lee et al.): the fraction of training images that have a real depth map at
+    # all (chosen once by the seed). The rest are RGB and labels only: no real-depth input, no
+    # translation L1; the depth parser learns on them from translated depth (mutual-translate).
+    real_depth_fraction: float = 1.0
     synthetic_count: int = 16  # images, when dataset is "synthetic"
     # Probability that a training crop gets a synthetic occluder (faceparse.occlusion); the
     # pixels it covers are labelled background (they are not face).
@@ -104,8 +109,9 @@ class DataConfig:
         for name in ("occlusion", "accessories"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ConfigError(f"data.{name} is a probability in [0, 1]")
-        if not 0 < self.depth_label_fraction <= 1:
-            raise ConfigError("data.depth_label_fraction must be in (0, 1]")
+        for name in ("depth_label_fraction", "real_depth_fraction"):
+            if not 0 < getattr(self, name) <= 1:
+                raise ConfigError(f"data.{name} must be in (0, 1]")
         if self.augment not in ("loader", "device"):
             raise ConfigError(f"data.augment is loader or device, got {self.augment!r}")
         if self.augment == "device" and (self.occlusion or self.accessories):
@@ -203,6 +209,11 @@ class TrainConfig:
             raise UnknownNameError("mode", self.mode, MODES)
         if self.precision not in ("auto", "fp32", "bf16"):
             raise ConfigError(f"precision is auto, fp32 or bf16, got {self.precision!r}")
+        if self.data.real_depth_fraction < 1 and self.mode != "mutual-translate":
+            raise ConfigError(
+                "data.real_depth_fraction < 1 needs mode mutual-translate: the translator "
+                f"stands in for the missing depth maps (mode is {self.mode})"
+            )
         if self.data.augment == "device" and "distill" in self.mode:
             raise ConfigError(f"mode {self.mode} augments with data.augment: loader only")
         if self.device != "auto" and not self.device.startswith(("cpu", "cuda")):
@@ -256,18 +267,58 @@ def apply_override(values: dict, assignment: str) -> None:
     node[last] = yaml.safe_load(raw)
 
 
+def merged(base: dict, values: dict) -> dict:
+    """`values` over `base`: sections merge key by key, anything else replaces."""
+    out = dict(base)
+    for key, value in values.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merged(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping (PyYAML keeps the last
+    silently: a section written twice would lose the first's settings)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                line = key_node.start_mark.line + 1
+                raise ConfigError(f"key {key!r} is given twice (again on line {line})")
+            seen.add(key)
+        return super().construct_mapping(node, deep)
+
+
+def read_config_file(path: Path, seen: tuple[Path, ...] = ()) -> dict:
+    """A config's values with its `base:` chain applied: `base: other.yaml` (relative to the
+    file) names a config whose values this one starts from, so a row states only what
+    differs."""
+    if not path.is_file():
+        raise ConfigError(f"{path}: training config not found")
+    if path.resolve() in seen:
+        raise ConfigError(f"{path}: `base:` chain comes back to this file")
+    try:
+        values = yaml.load(path.read_text(), _UniqueKeyLoader) or {}
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML ({e})") from None
+    except ConfigError as e:
+        raise ConfigError(f"{path}: {e}") from None
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: a training config is a YAML mapping")
+    base = values.pop("base", None)
+    if base is None:
+        return values
+    if not isinstance(base, str):
+        raise ConfigError(f"{path}: base is a config file's path, got {base!r}")
+    return merged(read_config_file(path.parent / base, (*seen, path.resolve())), values)
+
+
 def load_config(path: str | Path | None, overrides: list[str] | None = None) -> TrainConfig:
-    values: dict = {}
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise ConfigError(f"{path}: training config not found")
-        try:
-            values = yaml.safe_load(path.read_text()) or {}
-        except yaml.YAMLError as e:
-            raise ConfigError(f"{path}: not valid YAML ({e})") from None
-        if not isinstance(values, dict):
-            raise ConfigError(f"{path}: a training config is a YAML mapping")
+    values: dict = {} if path is None else read_config_file(Path(path))
     for assignment in overrides or []:
         apply_override(values, assignment)
     try:

@@ -24,17 +24,29 @@ from ..models.preprocess import depth_tensor, rgb_tensor
 
 
 def choose_depth_labelled(count: int, fraction: float, seed: int) -> np.ndarray:
-    """Which training images keep depth labels in the scarce-depth setting (at least one)."""
+    """Which training images keep depth labels in the depth-labels-masked setting (at least
+    one)."""
+    return _chosen(count, fraction, [seed, 7])
+
+
+def choose_real_depth(count: int, fraction: float, seed: int) -> np.ndarray:
+    """Which training images have a real depth map in the scarce-depth setting (at least one);
+    the others are RGB and labels only. A stream of its own, so the two settings can combine."""
+    return _chosen(count, fraction, [seed, 8])
+
+
+def _chosen(count: int, fraction: float, seed: list[int]) -> np.ndarray:
     keep = np.zeros(count, bool)
     k = max(1, int(round(fraction * count)))
-    keep[np.random.default_rng([seed, 7]).permutation(count)[:k]] = True
+    keep[np.random.default_rng(seed).permutation(count)[:k]] = True
     return keep
 
 
 class TrainingFaces(torch.utils.data.Dataset):
     """What the training loaders share: items are (epoch, index) slots over `source`, each
     sample at `size`, drawn from a generator seeded by (seed, epoch, index) so that batch k is
-    the same after `--resume`; `depth_labelled` says which keep depth labels (scarce depth)."""
+    the same after `--resume`; `depth_labelled` says which keep depth labels (depth labels
+    masked), `real_depth` which have a depth map at all (scarce depth; None: all of them)."""
 
     def __init__(
         self,
@@ -43,9 +55,11 @@ class TrainingFaces(torch.utils.data.Dataset):
         seed: int,
         depth_labelled: np.ndarray,
         with_depth: bool,
+        real_depth: np.ndarray | None = None,
     ):
         self.source, self.size, self.seed = source, size, seed
         self.depth_labelled, self.with_depth = depth_labelled, with_depth
+        self.real_depth = np.ones(len(source), bool) if real_depth is None else real_depth
 
     def __len__(self) -> int:
         return len(self.source)
@@ -53,6 +67,12 @@ class TrainingFaces(torch.utils.data.Dataset):
     def check_depth(self, sample: Sample) -> None:
         if self.with_depth and sample.depth is None:
             raise ConfigError(f"{sample.name}: this mode needs depth; set data.depth")
+
+    def depth_flags(self, index: int) -> tuple[bool, bool]:
+        """(has a real depth map, its depth carries labels) for a sample: an image without a
+        real depth map (scarce depth) gets a blank map that no loss term reads."""
+        has = bool(self.real_depth[index])
+        return has, has and bool(self.depth_labelled[index])
 
 
 class AugmentedFaces(TrainingFaces):
@@ -106,10 +126,11 @@ class AugmentedFaces(TrainingFaces):
             label = torch.from_numpy(sample.label.astype(np.int64))
         out = {"rgb": rgb_tensor(sample.image), "label": label, "skipped": skipped, **extra}
         if self.with_depth:
-            out["depth"] = depth_tensor(sample.depth)
-            out["depth_label"] = (
-                label if self.depth_labelled[index] else torch.full_like(label, IGNORE_INDEX)
-            )
+            has, labelled = self.depth_flags(index)
+            depth = depth_tensor(sample.depth)
+            out["depth"] = depth if has else torch.zeros_like(depth)
+            out["has_depth"] = torch.tensor(has)
+            out["depth_label"] = label if labelled else torch.full_like(label, IGNORE_INDEX)
         return out
 
     def _readable(self, index: int) -> tuple[Sample, int, str]:

@@ -54,6 +54,8 @@ class Batch:
     label: torch.Tensor  # N×S×S class ids
     depth: torch.Tensor | None = None  # N×1×S×S in [0, 1]
     depth_label: torch.Tensor | None = None  # N×S×S
+    # N booleans: which images have a real depth map (scarce depth; the others' `depth` is blank)
+    has_depth: torch.Tensor | None = None
     occluded: torch.Tensor | None = None  # N×K×3×S×S occluded copies of `rgb`
     visible: torch.Tensor | None = None  # N×K×S×S, True where a copy shows the face
     unlabelled: torch.Tensor | None = None  # M×3×S×S photos without labels
@@ -173,17 +175,8 @@ class MutualMode(TrainingMode):
         with s.autocast():
             rgb, rgb_aux = s.models["rgb"](b.rgb, with_aux=True)
             depth, depth_aux = s.models["depth"](b.depth, with_aux=True)
-        return self.mutual_terms(s, b, rgb, rgb_aux, depth, depth_aux)
-
-    @staticmethod
-    def mutual_terms(s: Step, b: Batch, rgb, rgb_aux, depth, depth_aux) -> torch.Tensor:
-        """Each parser's terms with the other as its partner (first N rows of the depth batch:
-        the real depth)."""
-        n = b.label.shape[0]
-        loss = s.parser_terms("rgb", rgb, b.label, rgb_aux, depth[:n])
-        return loss + s.parser_terms(
-            "depth", depth[:n], b.depth_label, [a[:n] for a in depth_aux], rgb
-        )
+        loss = s.parser_terms("rgb", rgb, b.label, rgb_aux, depth)
+        return loss + s.parser_terms("depth", depth, b.depth_label, depth_aux, rgb)
 
 
 class MutualTranslateMode(MutualMode):
@@ -197,17 +190,31 @@ class MutualTranslateMode(MutualMode):
         return networks
 
     def losses(self, s: Step, b: Batch) -> torch.Tensor:
-        m, t, n = s.models, s.config.translation, b.label.shape[0]
+        """Images without a real depth map (scarce depth) give the depth parser only their
+        translated depth, the translator no L1, and the RGB parser the translated depth's
+        prediction as its partner. The depth parser sees only real maps and translations,
+        never a blank map, so its batch statistics are those of depth."""
+        m, t = s.models, s.config.translation
+        has = b.has_depth
+        if has is None:
+            has = torch.ones(b.label.shape[0], dtype=torch.bool, device=b.label.device)
+        real = b.depth[has]
+        k = real.shape[0]
         with s.autocast():
             rgb, rgb_aux = m["rgb"](b.rgb, with_aux=True)
             fake = m["translator"](b.rgb)
-            depth_in = torch.cat([b.depth, fake.to(b.depth.dtype)])
+            depth_in = torch.cat([real, fake.to(real.dtype)])
             depth, depth_aux = m["depth"](depth_in, with_aux=True)
-        total = self.mutual_terms(s, b, rgb, rgb_aux, depth, depth_aux)
-        translated = s.parser_terms(
-            "translated", depth[n:], b.label, [a[n:] for a in depth_aux], rgb
-        )
-        l1 = translation_l1(fake, b.depth)
+        on_real, on_fake = depth[:k], depth[k:]
+        partner = on_fake.clone()
+        partner[has] = on_real.to(partner.dtype)
+        total = s.parser_terms("rgb", rgb, b.label, rgb_aux, partner)
+        if k:
+            total = total + s.parser_terms(
+                "depth", on_real, b.depth_label[has], [a[:k] for a in depth_aux], rgb[has]
+            )
+        translated = s.parser_terms("translated", on_fake, b.label, [a[k:] for a in depth_aux], rgb)
+        l1 = translation_l1(fake[has], real) if k else fake.new_zeros(())
         total = total + t.translated_weight * translated + t.l1_weight * l1
         s.parts["translator/l1"] = float(l1.detach())
         if "discriminator" in m:
@@ -218,10 +225,11 @@ class MutualTranslateMode(MutualMode):
 
             def discriminator_step() -> None:
                 s.parts["discriminator"] = s.trainer.discriminator_step(
-                    b.rgb, b.depth, fake.detach()
+                    b.rgb[has], real, fake[has].detach()
                 )
 
-            s.after.append(discriminator_step)
+            if k:
+                s.after.append(discriminator_step)
         return total
 
 

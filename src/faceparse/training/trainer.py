@@ -35,7 +35,13 @@ from ..models.runtime import resolve_device
 from .augment import DecodedFaces, DeviceAugment
 from .checkpoint import load_checkpoint, save_checkpoint
 from .config import TrainConfig
-from .data import AugmentedFaces, StepBatches, UnlabelledPhotos, choose_depth_labelled
+from .data import (
+    AugmentedFaces,
+    StepBatches,
+    UnlabelledPhotos,
+    choose_depth_labelled,
+    choose_real_depth,
+)
 from .distributed import DistInfo, barrier, init_distributed, max_parameter_spread, shutdown
 from .evaluate import evaluate
 from .modes import Batch, Step, training_mode
@@ -87,6 +93,9 @@ class Trainer:
         )
         self.depth_labelled = choose_depth_labelled(
             len(self.train_source), config.data.depth_label_fraction, config.seed
+        )
+        self.real_depth = choose_real_depth(
+            len(self.train_source), config.data.real_depth_fraction, config.seed
         )
         self.mode = training_mode(config)
         self.models = self.mode.build_networks(config, self.space.num_classes)
@@ -209,6 +218,7 @@ class Trainer:
             "disc_scaler": self.disc_scaler.state_dict(),
             "best": self.best,
             "depth_labelled": self.depth_labelled,
+            "real_depth": self.real_depth,
         }
 
     def _restore(self, path: Path) -> None:
@@ -223,6 +233,8 @@ class Trainer:
             self.disc_scaler.load_state_dict(state["disc_scaler"])
         self.step, self.best = state["step"], state["best"]
         self.depth_labelled = state["depth_labelled"]
+        # checkpoints from before scarce depth had every depth map
+        self.real_depth = state.get("real_depth", np.ones(len(self.depth_labelled), bool))
 
     def log(self, record: dict) -> None:
         if self.dist.is_main:
@@ -288,6 +300,7 @@ class Trainer:
                 cfg.seed,
                 self.depth_labelled,
                 self.mode.uses_depth,
+                self.real_depth,
             )
         else:
             data = AugmentedFaces(
@@ -296,6 +309,7 @@ class Trainer:
                 cfg.seed,
                 self.depth_labelled,
                 self.mode.uses_depth,
+                self.real_depth,
                 occlusion=cfg.data.occlusion if source is None else 0.0,
                 accessories=cfg.data.accessories if source is None else 0.0,
                 occluded_copies=(
