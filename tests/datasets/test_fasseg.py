@@ -44,3 +44,24 @@ def test_held_out_persons_are_v3_photos_of_the_named_persons():
     assert not held_out("V3/+45/personne01149+0+45")
     assert not held_out("V2/Train/personne06")  # V2 has no held-out persons
     assert held_out("V3/0/personne01146+0+0", persons=("personne01",))
+
+
+def test_real_fasseg_sets_the_held_out_persons_apart(fasseg_root):
+    from faceparse.datasets.fasseg import HELD_OUT_PERSONS, v3_person
+
+    kw = {"subsets": ("V2", "V3")}
+    train = open_dataset("fasseg", fasseg_root, "train", held_out="exclude", **kw)
+    val = open_dataset("fasseg", fasseg_root, "train", held_out="only", **kw)
+    assert len(train) == 20 + 5 * 26 and len(val) == 2 * 26  # 13 yaws × 2 sessions a person
+    assert {v3_person(n) for n in val.names} == set(HELD_OUT_PERSONS)
+    assert not {v3_person(n) for n in train.names if n.startswith("V3/")} & set(HELD_OUT_PERSONS)
+
+
+def test_an_unknown_held_out_choice_is_named(tmp_path):
+    import pytest
+
+    from faceparse.errors import UnknownNameError
+
+    write_fasseg(tmp_path)
+    with pytest.raises(UnknownNameError, match="held_out"):
+        open_dataset("fasseg", tmp_path, "train", held_out="skip")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError
+from ..errors import DataError, UnknownNameError
 from ..imageio import list_images, read_rgb, snap_to_palette
 from ..labels import FASSEG
 from .base import FaceDataset, SampleRecord
@@ -34,6 +34,9 @@ def _child(folder: Path, name: str) -> Path:
 # Two of the seven FASSEG V3 persons (all 13 yaws, both sessions each: 52 photos) are kept for
 # evaluation of whole-head parsing by yaw; training data made by the project leaves them out.
 HELD_OUT_PERSONS = ("personne06", "personne07")
+
+
+HELD_OUT_CHOICES = ("include", "exclude", "only")
 
 
 def v3_person(name: str) -> str:
@@ -60,9 +63,17 @@ class Fasseg(FaceDataset):
     # Which subsets make up a split. V3 (multipose) has no test set.
     subsets: tuple[str, ...] = ("V2",)
 
-    def __init__(self, root, split, depth=None, transform=None, seed=0, subsets=None):
+    def __init__(
+        self, root, split, depth=None, transform=None, seed=0, subsets=None, held_out="include"
+    ):
+        """`held_out`: what to do with the HELD_OUT_PERSONS' V3 photos — "include" them,
+        "exclude" them (a training set that leaves a validation set apart) or keep "only" them
+        (that validation set)."""
         if subsets is not None:
             self.subsets = tuple(subsets)
+        if held_out not in HELD_OUT_CHOICES:
+            raise UnknownNameError("held_out", held_out, HELD_OUT_CHOICES)
+        self.held_out = held_out
         super().__init__(root, split, depth, transform, seed)
 
     def index(self) -> list[SampleRecord]:
@@ -84,6 +95,9 @@ class Fasseg(FaceDataset):
                 for img in list_images(rgb_dir):
                     name = f"{subset}/{phase}/{img.stem}"
                     records.append(SampleRecord(name, img, lbl_dir / img.name))
+        if self.held_out != "include":
+            keep = self.held_out == "only"
+            records = [r for r in records if held_out(r.name) == keep]
         return records
 
     def read_label(self, record: SampleRecord) -> np.ndarray:
