@@ -49,7 +49,9 @@ SCORED = {
 
 
 def fasseg_root() -> Path:
-    return ROOT.parent / "shared" / "data" / "fasseg"
+    # the checkout's ../shared (`start` passes it on: the worktree lives elsewhere)
+    shared = os.environ.get("FACEPARSE_SHARED") or ROOT.parent / "shared"
+    return Path(shared).resolve() / "data" / "fasseg"
 
 
 def run_config(row: str, seed: int):
@@ -207,7 +209,12 @@ def start(commit: str | None) -> None:
         subprocess.run(["git", "-C", str(tree), "checkout", "-q", "--detach", commit], check=True)
     if _pid() is not None:
         raise SystemExit(f"the grid runs already (pid {_pid()})")
-    env = {**os.environ, "PYTHONPATH": str(tree / "src"), "OMP_NUM_THREADS": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tree / "src"),
+        "OMP_NUM_THREADS": "1",
+        "FACEPARSE_SHARED": str(fasseg_root().parents[1]),
+    }
     log = open(CACHE / "grid.log", "a")  # noqa: SIM115 (the child keeps it)
     proc = subprocess.Popen(
         [sys.executable, str(tree / "benchmarks" / "core_claim_grid.py"), "run", str(ROOT)],
