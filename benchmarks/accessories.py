@@ -30,8 +30,8 @@ from faceparse.jobs.reports import publish, table_head
 from faceparse.labels import CELEBAMASK_HQ
 from faceparse.metrics import ParsingEvaluator
 from faceparse.models.files import shipped
+from faceparse.parsing.catalog import DEFAULT_RGB
 from faceparse.parsing.crop_parsers import NetworkCropModel, load_parser_runner
-from faceparse.parsing.face_parser import DEFAULT_RGB
 from faceparse.visualize import overlay
 
 

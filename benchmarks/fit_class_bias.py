@@ -25,7 +25,7 @@ from faceparse.datasets.fasseg import HELD_OUT_PERSONS, held_out
 from faceparse.jobs.reports import publish, table_head
 from faceparse.models.files import offset_class_logits, shipped
 from faceparse.parsing import FaceParser
-from faceparse.parsing.face_parser import DEFAULT_RGB
+from faceparse.parsing.catalog import DEFAULT_RGB
 
 EYES = ("l_eye", "r_eye")
 GRID = (-1.0, -0.75, -0.5, -0.25, 0.0, 0.25)

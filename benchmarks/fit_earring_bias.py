@@ -29,7 +29,7 @@ from faceparse.labels import CELEBAMASK_HQ, IGNORE_INDEX
 from faceparse.metrics import mask_scores
 from faceparse.models.files import load_parser, offset_class_logits, shipped
 from faceparse.normalization import normalize_rgb
-from faceparse.parsing.face_parser import DEFAULT_RGB
+from faceparse.parsing.catalog import DEFAULT_RGB
 
 FIT_SEED = 20261201  # apart from the check set's (CHECK_SEED) and from training's
 GRID = tuple(np.round(np.arange(0.0, 4.01, 0.25), 2))

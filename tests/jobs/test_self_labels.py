@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from faceparse.jobs.self_labels import PART_CLASSES, flip_averaged, fuse_parts
+from faceparse.jobs.self_labels import PART_CLASSES, fuse_parts
 from faceparse.labels import IGNORE_INDEX, LAPA
 
 L = LAPA.index
@@ -18,31 +18,11 @@ def test_fuse_parts_lets_a_confident_parser_move_part_pixels_and_nothing_else():
     # prior 0.5 over 9 classes: skin weighs 0.5 + 0.5 / 9, l_eye 0.5 / 9. Pixel 0: 0.9 × 0.056 =
     # 0.050 against 0.1 × 0.556 = 0.056 -> stays skin; at prior 0.2 (0.089 / 0.289): 0.080
     # against 0.029 -> l_eye.
-    assert fuse_parts(probs, labels, 0.5).tolist() == labels.tolist()
-    out = fuse_parts(probs, labels, 0.2)
+    assert fuse_parts(probs, labels, 0.5, LAPA).tolist() == labels.tolist()
+    out = fuse_parts(probs, labels, 0.2, LAPA)
     assert out[0, 0] == L("l_eye") and out[0, 1] == L("skin")
     assert out[0, 2:].tolist() == [L("hair"), L("background"), IGNORE_INDEX]  # never touched
     assert len(PART_CLASSES) == 9
-
-
-def test_flip_averaging_swaps_left_and_right_back():
-    def run(x):  # a parser that is right under mirroring: the image's left half is l_eye,
-        n, _, h, w = x.shape  # its right half r_eye, and bright pixels are nose
-        p = np.zeros((n, 11, h, w), np.float32)
-        p[:, L("l_eye"), :, : w // 2] = 1
-        p[:, L("r_eye"), :, w // 2 :] = 1
-        bright = x[:, 0] > 0
-        p[:, L("nose")][bright] = 1
-        p[:, L("l_eye")][bright] = p[:, L("r_eye")][bright] = 0
-        return p
-
-    crops = np.zeros((1, 4, 6, 3), np.uint8)
-    crops[:, 1:3, 0] = 255  # a bright patch at the left edge
-    probs = flip_averaged(run, crops)
-    plain = run(np.stack([crops[0].transpose(2, 0, 1).astype(np.float32) - 100]))
-    # the mirrored pass, flipped back with the sides swapped, agrees with the plain one exactly
-    assert np.array_equal(probs, plain)
-    assert probs[0, L("nose"), 1, 0] == 1 and probs[0, L("l_eye"), 0, 0] == 1
 
 
 def test_self_label_relabels_only_the_celeb1k_training_crops(tmp_path):

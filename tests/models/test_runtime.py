@@ -10,55 +10,10 @@ from skimage import data
 from faceparse.errors import UnknownNameError
 from faceparse.models.cpu import has_int8_dot_product
 from faceparse.models.files import load_parser, shipped
-from faceparse.models.runtime import (
-    cached_onnx,
-    class_ids,
-    mirror_averaged,
-    parser_runner,
-    probabilities,
-    softmax,
-)
+from faceparse.models.runtime import cached_onnx, parser_runner
 from faceparse.normalization import normalize_rgb
 from faceparse.parsing import FaceParser
-
-
-def test_softmax_by_hand():
-    p = softmax(np.array([[[[0.0]], [[np.log(3.0)]]]], np.float32))
-    assert p[0, :, 0, 0] == pytest.approx([0.25, 0.75])
-
-
-def test_probabilities_upsample_the_logits_bilinearly_then_take_the_softmax():
-    # class 1's logit is 0 at the left cell and log 3 at the right; four output pixels over two
-    # cells sit at source x = -0.25, 0.25, 0.75, 1.25 (half-pixel centres, edges held), where
-    # it is 0, log(3)/4, 3 log(3)/4 and log 3; class 0's logit is 0 everywhere
-    logits = np.array([[[[0.0, 0.0]], [[0.0, np.log(3.0)]]]], np.float32)
-    p = probabilities(logits, (1, 4))
-    assert p.shape == (1, 2, 1, 4)
-    expected = [1 / (1 + 3**e) for e in (0, 0.25, 0.75, 1)]
-    assert p[0, 0, 0] == pytest.approx(expected, abs=1e-6)
-    assert p[0].sum(0) == pytest.approx(np.ones((1, 4)))
-    same_size = probabilities(logits, (1, 2))
-    assert same_size[0, :, 0, 1] == pytest.approx([0.25, 0.75])  # no upsampling to do
-
-
-def test_mirror_averaged_flips_back_and_swaps_the_sides():
-    from faceparse.labels import LAPA
-
-    probs = np.zeros((1, 11, 1, 2), np.float32)
-    probs[0, LAPA.index("l_eye"), 0, 0] = 1  # l_eye at the left pixel
-    mirrored = np.zeros_like(probs)
-    mirrored[0, LAPA.index("l_eye"), 0, 1] = 1  # the mirror's l_eye at its right pixel
-    out = mirror_averaged(probs, mirrored, LAPA)
-    assert out[0, LAPA.index("l_eye"), 0].tolist() == [0.5, 0]
-    assert out[0, LAPA.index("r_eye"), 0].tolist() == [0.5, 0]
-
-
-def test_class_ids_take_the_first_class_on_ties_as_argmax_does():
-    scores = np.array([[[0.2, 0.5]], [[0.7, 0.5]], [[0.1, 0.5]]], np.float32)  # 3 classes, 1×2
-    ids = class_ids(scores)
-    assert ids.dtype == np.uint8 and ids.tolist() == [[1, 0]]
-    random = np.random.default_rng(0).random((19, 8, 9)).astype(np.float32)
-    assert (class_ids(random) == random.argmax(0)).all()
+from faceparse.parsing.crop_scores import probabilities
 
 
 def test_onnx_and_torch_give_the_same_probabilities_and_the_export_is_cached(tmp_path, monkeypatch):
@@ -144,7 +99,7 @@ def test_auto_runs_the_int8_copy_only_where_it_belongs_and_the_cpu_has_int8_dot_
     import torch
 
     from faceparse.models import runtime
-    from faceparse.parsing.face_parser import DEFAULT_RGB, LAPA_RGB
+    from faceparse.parsing.catalog import DEFAULT_RGB, LAPA_RGB
 
     cpu = torch.device("cpu")
     default, lapa = shipped(DEFAULT_RGB), shipped(LAPA_RGB)
@@ -165,7 +120,7 @@ def test_a_copy_made_from_another_version_of_the_parser_is_never_run(tmp_path):
 
     from faceparse.errors import ConfigError
     from faceparse.models.runtime import int8_copy
-    from faceparse.parsing.face_parser import DEFAULT_RGB
+    from faceparse.parsing.catalog import DEFAULT_RGB
 
     parser_file = tmp_path / "mine.safetensors"
     shutil.copy(shipped("rgb_lapa.safetensors"), parser_file)

@@ -15,11 +15,11 @@ from faceparse.face.align import crop_matrix
 from faceparse.labels import FASSEG, LAPA
 from faceparse.parsing import FaceParser, ParseOptions
 from faceparse.parsing.crop_scores import Logits, Probabilities
-from faceparse.parsing.face_parser import _whole_image_face
+from faceparse.parsing.views import whole_image_face
 
 
 def test_whole_image_face_crops_the_image_itself():
-    m = crop_matrix(_whole_image_face(64, 64), 64)
+    m = crop_matrix(whole_image_face(64, 64), 64)
     assert np.allclose(m, np.hstack([np.eye(2), np.zeros((2, 1))]), atol=1e-9)
 
 
@@ -80,9 +80,10 @@ def test_huge_images_are_parsed_smaller_and_labelled_at_full_size():
 def test_shipped_default_parser_on_a_real_photo():
     from faceparse.labels import CELEBAMASK_HQ
     from faceparse.models.files import shipped
-    from faceparse.parsing.face_parser import DEFAULT_DEPTH, DEFAULT_RGB, LAPA_RGB
+    from faceparse.parsing.catalog import SHIPPED_FILES
 
-    for name in (DEFAULT_RGB, DEFAULT_DEPTH, LAPA_RGB):
+    assert len(SHIPPED_FILES) == 3
+    for name in SHIPPED_FILES:
         assert shipped(name).stat().st_size < 10 * 2**20  # the limit: 10 MB each
     result = FaceParser.default()(data.astronaut())
     assert len(result.faces) == 1 and result.space is CELEBAMASK_HQ

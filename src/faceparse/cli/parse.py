@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from ..imageio import DEFAULT_MAX_PIXELS
+from ..parsing.catalog import models_help
 from .options import Backend, Device, Threads, Workers
 
 console = Console(stderr=True)
@@ -20,9 +21,7 @@ def parse_command(
     out: Path = typer.Option(Path("parsed"), "--out", "-o", help="Output folder."),
     model: str = typer.Option(
         "default",
-        help="default (shipped parsers, CelebAMask-HQ 19 classes), lapa (shipped, LaPa 11 "
-        "classes), landmarks (face-mesh geometry, no training), or a .safetensors / training "
-        "checkpoint .pt file.",
+        help=f"{models_help()}, or a .safetensors / training checkpoint .pt file.",
     ),
     depth_model: Path | None = typer.Option(
         None, help="Depth parser (.safetensors/.pt) to use with --depth; default: the shipped one."

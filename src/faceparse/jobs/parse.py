@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import ConfigError, DataError, FaceparseError
 from ..imageio import image_suffixes, usual_permissions, write_png_atomic, write_text_atomic
-from ..parsing.face_parser import FaceParser, ParseResult
+from ..parsing import FaceParser, ParseResult
 from ..visualize import depth_to_rgb
 
 VIDEO_EXTENSIONS = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")

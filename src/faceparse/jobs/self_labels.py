@@ -2,12 +2,13 @@
 trained parser, fused with the labels the crop had as a prior.
 
 The parser sees each crop and its mirror image (flip test-time augmentation; left/right classes
-swapped back). Only pixels labelled skin or a face part (brows, eyes, nose, lips, inner mouth)
-are relabelled, and only among those classes: per pixel the class maximising the parser's
-probability times the prior, which gives the crop's current label `prior` of its weight and
-spreads the rest evenly. Hair and background (ground truth in Celeb1k), FASSEG crops (corrected
-by FASSEG's own labels) and the validation crops keep their labels, so a round's validation
-score is comparable with the last one's.
+of the parser's own space swapped back), and its probabilities are summed into the data's label
+space (a 19-class parser's into LaPa's 11). Only pixels labelled skin or a face part (brows,
+eyes, nose, lips, inner mouth) are relabelled, and only among those classes: per pixel the
+class maximising the parser's probability times the prior, which gives the crop's current label
+`prior` of its weight and spreads the rest evenly. Hair and background (ground truth in
+Celeb1k), FASSEG crops (corrected by FASSEG's own labels) and the validation crops keep their
+labels, so a round's validation score is comparable with the last one's.
 
     self_label("runs/default-data", "rgb.safetensors", "runs/default-data-r1")
 """
@@ -23,9 +24,7 @@ import numpy as np
 from ..datasets import FolderDataset
 from ..errors import DataError
 from ..imageio import link_or_copy, read_rgb, write_png_atomic
-from ..labels import LAPA
-from ..models.runtime import mirror_averaged
-from ..normalization import normalize_rgb
+from ..labels import LabelSpace
 
 PART_CLASSES = (
     "skin",
@@ -47,17 +46,13 @@ class SelfLabelConfig:
     batch_size: int = 16
 
 
-def flip_averaged(run, crops: np.ndarray) -> np.ndarray:
-    """(N, C, S, S) probabilities: the mean of the crops' and their mirror images', the latter
-    flipped back with left/right classes swapped."""
-    x = np.stack([normalize_rgb(c) for c in crops])
-    return mirror_averaged(run(x), run(np.ascontiguousarray(x[..., ::-1])), LAPA)
-
-
-def fuse_parts(probs: np.ndarray, labels: np.ndarray, prior: float) -> np.ndarray:
-    """Labels (S×S) with their skin and part pixels decided by `probs` (C×S×S) times a prior
-    that gives the current label `prior` and the other part classes (1 - prior) / K each."""
-    parts = np.array([LAPA.index(c) for c in PART_CLASSES])
+def fuse_parts(
+    probs: np.ndarray, labels: np.ndarray, prior: float, space: LabelSpace
+) -> np.ndarray:
+    """Labels (S×S, ids in `space`) with their skin and part pixels decided by `probs` (C×S×S,
+    the same space) times a prior that gives the current label `prior` and the other part
+    classes (1 - prior) / K each."""
+    parts = np.array([space.index(c) for c in PART_CLASSES])
     weight = np.full((len(parts), *labels.shape), (1 - prior) / len(parts), np.float32)
     for k, cls in enumerate(parts):
         weight[k][labels == cls] += prior
@@ -75,10 +70,11 @@ def self_label(
     """Write a copy of the folder dataset `data` to `out` with relabelled training crops and
     return counts, and the crops that could not be read (`failed`, each with its reason; they
     keep their labels). Images are hard-linked where the file system allows."""
-    from ..parsing.crop_parsers import load_parser_runner
+    from ..parsing.crop_parsers import NetworkCropModel, flip_averaged, load_parser_runner
+    from ..parsing.views import grouped_probabilities
 
     data, out = Path(data), Path(out)
-    run = load_parser_runner(parser, "rgb", backend).probabilities
+    model = NetworkCropModel(load_parser_runner(parser, "rgb", backend), None, config.batch_size)
     for sub in ("images", "labels"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     for name in ("train_list.txt", "val_list.txt", "manifest.jsonl"):
@@ -103,9 +99,10 @@ def self_label(
                     link_or_copy(record.label, out / "labels" / record.label.name)
         if not batch:
             continue
-        probs = flip_averaged(run, np.stack([image for _, (image, _) in batch]))
-        for (record, (_, labels)), p in zip(batch, probs, strict=True):
-            fused = fuse_parts(p, labels, config.prior)
+        scores = flip_averaged(model, np.stack([image for _, (image, _) in batch]))
+        for (record, (_, labels)), sc in zip(batch, scores, strict=True):
+            probs = grouped_probabilities(sc.probabilities, model.space, train.space)
+            fused = fuse_parts(probs, labels, config.prior, train.space)
             changed += int((fused != labels).sum())
             write_png_atomic(out / "labels" / record.label.name, fused)
     relabelled_count = len(chosen) - len(failed)

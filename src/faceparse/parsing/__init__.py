@@ -1,15 +1,26 @@
 """Parsing photos: detect every face (faceparse.face), crop it, parse the crop with a trained
 network or the face-mesh geometry, and paste the labels back. Batch jobs over files live in
-faceparse.jobs."""
+faceparse.jobs.
 
-from .face_parser import MODEL_NAMES, FaceParser, ParseOptions, ParseResult
-from .landmark_parser import LandmarkParser, landmark_labels
+Names load when first used, so the CLI can read the model catalog (`catalog`) without torch.
+"""
 
-__all__ = [
-    "MODEL_NAMES",
-    "FaceParser",
-    "LandmarkParser",
-    "ParseOptions",
-    "ParseResult",
-    "landmark_labels",
-]
+from importlib import import_module
+
+_HOMES = {
+    "FaceParser": ".face_parser",
+    "ParseOptions": ".options",
+    "ParseResult": ".result",
+    "FaceCrop": ".views",
+    "LandmarkParser": ".landmark_parser",
+    "landmark_labels": ".landmark_parser",
+    "CATALOG": ".catalog",
+    "MODEL_NAMES": ".catalog",
+}
+__all__ = list(_HOMES)
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(import_module(_HOMES[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -6,6 +6,9 @@
   under CelebAMask-HQ) is lifted first: its probability for a coarse class is shared among the
   fine classes that convert to it, as the RGB parser shares it (`lift_probabilities`).
 * `LandmarkCropModel` — the landmark-geometry parser, no training.
+
+`flip_averaged` runs any of them on crops and their mirror images and averages the two, with
+the left/right pairs of the parser's own label space.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -20,10 +24,49 @@ import numpy as np
 from ..errors import ConfigError, ModelFileError
 from ..labels import LAPA, LabelSpace, mapping_lut
 from ..models.files import ParserCard, load_parser_file
-from ..models.runtime import Runner, parser_runner, probabilities, summed_by_group
+from ..models.runtime import Runner, parser_runner
 from ..normalization import normalize_depth, normalize_rgb
-from .crop_scores import CropScores, Logits, Probabilities
+from .crop_scores import (
+    CropScores,
+    Logits,
+    Probabilities,
+    mirror_averaged,
+    probabilities,
+    summed_by_group,
+)
 from .landmark_parser import LandmarkParser
+
+
+class CropModel(Protocol):
+    """What parses aligned face crops, in its own label space (`space`), at `size`."""
+
+    space: LabelSpace
+    size: int
+    uses_depth: bool
+
+    def predict(self, crops: np.ndarray, depth: np.ndarray | None = None) -> list[CropScores]: ...
+
+
+def flip_averaged(
+    model: CropModel, crops: np.ndarray, depth: np.ndarray | None = None
+) -> list[CropScores]:
+    """`model`'s scores of (N, S, S, 3) crops averaged with those of their mirror images,
+    flipped back with the left/right classes of `model.space` swapped. The mirrored crops go
+    in the same network call: one batch of 2N."""
+    n = len(crops)
+    both = model.predict(
+        np.concatenate([crops, crops[:, :, ::-1]]),
+        None if depth is None else np.concatenate([depth, depth[:, :, ::-1]]),
+    )
+    if all(isinstance(sc, Logits) for sc in both):
+        # Averaged as logits, on the network's grid: the scores of averaged probabilities
+        # to 0.001 F1, for less time (docs/results/INPUT_SIZE.md).
+        logits = np.stack([sc.logits for sc in both])
+        averaged = mirror_averaged(logits[:n], logits[n:], model.space)
+        return [Logits(a, both[0].size) for a in averaged]
+    probs = np.stack([sc.probabilities for sc in both])
+    averaged = mirror_averaged(probs[:n], probs[n:], model.space)
+    return [Probabilities(p) for p in averaged]
 
 
 @dataclass(frozen=True)

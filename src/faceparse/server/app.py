@@ -26,6 +26,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from ..errors import DataError, FaceparseError
 from ..imageio import DEFAULT_MAX_PIXELS, decode_rgb, encode_png
+from ..parsing.catalog import MODEL_NAMES, models_help
 from ..visualize import depth_to_rgb
 
 # "model": the parser's own classes (the default parser's are CelebAMask-HQ's 19).
@@ -43,7 +44,7 @@ def default_factories(
     threads: int | None = None,
     device: str = "auto",
 ) -> dict[str, Callable[[], Any]]:
-    from ..parsing import MODEL_NAMES, FaceParser
+    from ..parsing import FaceParser
 
     def factory(name: str) -> Callable[[], Any]:
         return lambda: FaceParser.load(
@@ -210,7 +211,7 @@ def create_app(
         space: Annotated[
             str, Form(description=f"Label space: {', '.join(SPACES)} (the parser's own).")
         ] = "model",
-        model: Annotated[str, Form(description="Parser: default, lapa or landmarks.")] = "default",
+        model: Annotated[str, Form(description=f"Parser: {models_help()}.")] = "default",
         depth: Annotated[
             str, Form(description="none, or auto (rendered from the photo).")
         ] = "none",
