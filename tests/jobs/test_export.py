@@ -163,7 +163,9 @@ def test_a_parser_files_int8_copy_is_made_beside_it_and_run_by_auto(tmp_path, mo
     logits = runtime.parser_runner(net, card, parser_file, "auto", threads=1)(x)
     # the copy ends where inference does: logits at stride 4, upsampled outside the network
     assert logits.shape == (1, 11, 16, 16)
-    probs = runtime.probabilities(logits, (64, 64))
+    from faceparse.parsing.crop_scores import probabilities
+
+    probs = probabilities(logits, (64, 64))
     assert probs.shape == (1, 11, 64, 64) and probs.sum(1) == pytest.approx(1, abs=1e-4)
     res = CliRunner().invoke(app, ["export", str(parser_file), "--onnx", str(tmp_path / "x.onnx")])
     assert res.exit_code == 2 and "int8 copy only" in " ".join(res.output.split())
