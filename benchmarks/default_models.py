@@ -30,16 +30,16 @@ from pathlib import Path
 import numpy as np
 from skimage import data
 
+from faceparse import evaluate
 from faceparse.datasets import open_dataset
 from faceparse.datasets.occlusion import occlude
 from faceparse.imageio import list_images, read_gray, read_rgb
 from faceparse.jobs.reports import publish, table_head
 from faceparse.labels import FASSEG, IGNORE_INDEX, LAPA
-from faceparse.metrics import ParsingEvaluator
 from faceparse.models.files import shipped
 from faceparse.models.runtime import int8_copy
 from faceparse.parsing import FaceParser, ParseOptions
-from faceparse.parsing.face_parser import DEFAULT_RGB
+from faceparse.parsing.catalog import DEFAULT_RGB
 
 OCCLUSION_SEED = 2026
 # Celeb1k val photos whose head is covered by something worn, found by looking at all 153:
@@ -65,11 +65,13 @@ def occluded_copy(image: np.ndarray, label: np.ndarray, index: int):
 
 
 def fasseg_scores(parser: FaceParser, samples, occluded: bool, depth: str | None) -> dict:
-    ev = ParsingEvaluator(FASSEG)
-    for i, s in enumerate(samples):
-        image, label = occluded_copy(s.image, s.label, i) if occluded else (s.image, s.label)
-        ev.update(parser(image, depth=depth).labels, label)
-    scores = ev.compute()
+    if occluded:
+        copies = [occluded_copy(s.image, s.label, i) for i, s in enumerate(samples)]
+        samples = [
+            s.with_arrays(image=image, label=label)
+            for s, (image, label) in zip(samples, copies, strict=True)
+        ]
+    scores = evaluate(parser, samples, FASSEG, depth).scores
     return {
         "mean_f1": scores.mean_f1,
         "accuracy": scores.pixel_accuracy,
@@ -112,10 +114,10 @@ def seconds_per_photo(rows, repeats: int) -> dict[str, float]:
 
 def shipped_files() -> list[str]:
     from faceparse.models.files import load_parser
-    from faceparse.parsing.face_parser import DEFAULT_DEPTH, LAPA_RGB
+    from faceparse.parsing.catalog import SHIPPED_FILES
 
     lines = ["| file | network | input | parameters | size (MB) |", "|---|---|---|---|---|"]
-    for name in (DEFAULT_RGB, LAPA_RGB, DEFAULT_DEPTH):
+    for name in SHIPPED_FILES:
         net, card = load_parser(shipped(name))
         params = sum(p.numel() for p in net.parameters())
         mb = shipped(name).stat().st_size / 1e6

@@ -35,13 +35,11 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
+from faceparse import evaluate
 from faceparse.datasets import open_dataset
 from faceparse.datasets.fasseg import HELD_OUT_PERSONS, held_out, v3_yaw
 from faceparse.jobs.reports import publish, table_head
 from faceparse.labels import FASSEG
-from faceparse.metrics import ParsingEvaluator
 from faceparse.parsing import FaceParser, ParseOptions
 
 TIMING = """
@@ -83,27 +81,20 @@ def bucket_of(name: str) -> str:
     return next(b for b, r in BUCKETS.items() if r and r[0] <= yaw <= r[1])
 
 
-class HeadScore:
-    """Per-class confusion plus the count of true hair/skin pixels called background."""
+def head_row(report) -> dict:
+    """A report's mean F1, accuracy, per-class F1 and the share of true hair and skin pixels
+    called background."""
+    conf = report.confusion
+    return {
+        "mean_f1": report.scores.mean_f1,
+        "accuracy": report.scores.pixel_accuracy,
+        "head_lost": conf[HEAD, 0].sum() / max(conf[HEAD].sum(), 1),
+        "f1": dict(zip(FASSEG.classes, report.scores.per_class_f1, strict=True)),
+    }
 
-    def __init__(self):
-        self.evaluator = ParsingEvaluator(FASSEG)
-        self.head = self.lost = 0
 
-    def update(self, pred: np.ndarray, truth: np.ndarray) -> None:
-        self.evaluator.update(pred, truth)
-        head = np.isin(truth, HEAD)
-        self.head += int(head.sum())
-        self.lost += int((head & (pred == 0)).sum())
-
-    def row(self) -> dict:
-        s = self.evaluator.compute()
-        return {
-            "mean_f1": s.mean_f1,
-            "accuracy": s.pixel_accuracy,
-            "head_lost": self.lost / max(self.head, 1),
-            "f1": dict(zip(FASSEG.classes, s.per_class_f1, strict=True)),
-        }
+def by_bucket(photos: list) -> dict[str, list]:
+    return {b: [s for name, s in photos if bucket_of(name) == b] for b in BUCKETS}
 
 
 def samples(fasseg: Path):
@@ -136,10 +127,7 @@ def view_lines(model: str, photos: list) -> list[str]:
     ]
     for name, options in VIEWS.items():
         parser = FaceParser.load(model, space="fasseg", options=options)
-        scores = {b: HeadScore() for b in BUCKETS}
-        for photo_name, s in photos:
-            scores[bucket_of(photo_name)].update(parser(s.image).labels, s.label)
-        rows = [scores[b].row() for b in BUCKETS]
+        rows = [head_row(evaluate(parser, group, FASSEG)) for group in by_bucket(photos).values()]
         cells = [
             f"{r['mean_f1']:.3f} / {100 * r['head_lost']:.1f}% / {r['f1']['eyes']:.3f}"
             for r in rows
@@ -214,16 +202,16 @@ def main() -> None:
             args.model, space="fasseg", options=ParseOptions(detect=False)
         ),
     }
-    scores = {(m, b): HeadScore() for m in parsers for b in BUCKETS}
-    counts = dict.fromkeys(BUCKETS, 0)
     t0 = time.perf_counter()
     photos = list(samples(args.shared / "data" / "fasseg"))
-    for name, s in photos:
-        bucket = bucket_of(name)
-        counts[bucket] += 1
-        for mode, parser in parsers.items():
-            scores[mode, bucket].update(parser(s.image).labels, s.label)
-    print(f"{sum(counts.values())} photos in {time.perf_counter() - t0:.0f} s", flush=True)
+    groups = by_bucket(photos)
+    scores = {
+        (mode, b): head_row(evaluate(parser, group, FASSEG))
+        for mode, parser in parsers.items()
+        for b, group in groups.items()
+    }
+    counts = {b: len(group) for b, group in groups.items()}
+    print(f"{len(photos)} photos in {time.perf_counter() - t0:.0f} s", flush=True)
     lines = table_head(
         "photos",
         "n",
@@ -234,7 +222,7 @@ def main() -> None:
     )
     rows = {}
     for b, n in counts.items():
-        d, nd = scores["detect", b].row(), scores["no-detect", b].row()
+        d, nd = scores["detect", b], scores["no-detect", b]
         rows[b] = {"detect": d, "no-detect": nd, "photos": n}
         lines.append(
             f"| {b} | {n} | {d['mean_f1']:.3f} / {nd['mean_f1']:.3f} "

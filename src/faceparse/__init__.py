@@ -2,6 +2,7 @@
 
 from faceparse import FaceParser
 result = FaceParser.default()("photo.jpg")
+report = faceparse.evaluate(FaceParser.default(), dataset)   # scores on labelled photos
 """
 
 __version__ = "0.1.0"
@@ -13,4 +14,8 @@ def __getattr__(name: str):
         from . import parsing
 
         return getattr(parsing, name)
+    if name in ("evaluate", "ParserReport"):
+        from .jobs import scoring
+
+        return getattr(scoring, name)
     raise AttributeError(f"module 'faceparse' has no attribute {name!r}")

@@ -9,6 +9,8 @@ from faceparse.metrics import (
     confusion_matrix,
     merged_f1,
     per_class_f1,
+    per_class_precision,
+    per_class_recall,
 )
 
 # 3 classes; rows = truth, columns = prediction
@@ -28,6 +30,13 @@ def test_f1_by_hand():
     f1 = per_class_f1(confusion_matrix(P, T, 3))
     # class 1: TP 2, FP 2, FN 0 -> 4/6 ; class 2: TP 1, FP 0, FN 1 -> 2/3 ; class 0: 4/5
     np.testing.assert_allclose(f1, [4 / 5, 4 / 6, 2 / 3])
+
+
+def test_precision_and_recall_by_hand():
+    conf = confusion_matrix(P, T, 3)
+    # class 1: 4 predicted, 2 right; 2 true, both found. class 2: 1 predicted, right; 2 true.
+    np.testing.assert_allclose(per_class_precision(conf), [2 / 2, 2 / 4, 1 / 1])
+    np.testing.assert_allclose(per_class_recall(conf), [2 / 3, 2 / 2, 1 / 2])
 
 
 def test_merged_f1_counts_inner_confusions_as_correct():

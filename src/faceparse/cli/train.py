@@ -42,7 +42,9 @@ def train_command(
 
 
 def eval_command(
-    checkpoint: Path = typer.Argument(..., help="A checkpoint from `faceparse train`."),
+    checkpoint: str = typer.Argument(
+        ..., help="A checkpoint from `faceparse train`; with --photos also a model name or file."
+    ),
     dataset: str = typer.Option(..., "--dataset", "-d", help=DATASET_HELP),
     root: Path = typer.Option(..., "--root", help="Dataset root folder."),
     split: str = typer.Option("test", "--split", "-s"),
@@ -51,9 +53,36 @@ def eval_command(
     subsets: str = typer.Option(None, help=SUBSETS_HELP),
     out: Path = typer.Option(None, "--out", "-o", help="Folder for scores.md and scores.json."),
     device: str = typer.Option("auto", help=DEVICE_HELP),
+    photos: bool = typer.Option(
+        False,
+        help="Score end to end as `faceparse parse` does (detection, views, paste-back) instead "
+        "of on aligned crops; CHECKPOINT may then be a model name (default, lapa, landmarks).",
+    ),
+    detect: bool = typer.Option(True, help="--photos --no-detect: each photo is one face crop."),
 ) -> None:
-    """Score a checkpoint's parser on a split: per-class F1, mean F1, mIoU, accuracy,
-    fragmentation; for `translated` also the translator's depth L1/RMSE on the foreground."""
+    """Score a checkpoint's parser on a split: per-class F1, precision, recall, mean F1, mIoU,
+    accuracy, fragmentation; for `translated` also the translator's depth L1/RMSE on the
+    foreground. With --photos, the whole photo parser, on a model name or file too."""
+    progress = lambda it: track(it, description="scoring", console=console)  # noqa: E731
+    if photos:
+        from ..jobs.scoring import evaluate_model
+
+        if modality == "translated":
+            raise typer.BadParameter("--photos scores rgb, or rgb with depth (--modality depth)")
+        scored = evaluate_model(
+            checkpoint,
+            dataset,
+            root,
+            split,
+            depth="sample" if modality == "depth" else None,
+            detect=detect,
+            out=out,
+            progress=progress,
+            depth_folder=depth,
+            **_options(dataset, subsets, None),
+        )
+        print(scored.to_markdown())
+        return
     from ..jobs.evaluate import evaluate_checkpoint
 
     report, _ = evaluate_checkpoint(
@@ -64,7 +93,7 @@ def eval_command(
         modality,
         depth,
         out,
-        progress=lambda it: track(it, description="reading", console=console),
+        progress=progress,
         device=device,
         **_options(dataset, subsets, None),
     )

@@ -6,6 +6,8 @@ from .confusion import (
     merged_f1,
     per_class_f1,
     per_class_iou,
+    per_class_precision,
+    per_class_recall,
     pixel_accuracy,
 )
 from .evaluator import ParsingEvaluator, ParsingScores
@@ -21,5 +23,7 @@ __all__ = [
     "merged_f1",
     "per_class_f1",
     "per_class_iou",
+    "per_class_precision",
+    "per_class_recall",
     "pixel_accuracy",
 ]

@@ -54,6 +54,16 @@ def per_class_f1(conf: np.ndarray) -> np.ndarray:
     return _ratio(2 * tp, 2 * tp + fp + fn)
 
 
+def per_class_precision(conf: np.ndarray) -> np.ndarray:
+    """Of the pixels predicted as each class (columns), the share truly of it."""
+    return _ratio(np.diag(conf), conf.sum(0))
+
+
+def per_class_recall(conf: np.ndarray) -> np.ndarray:
+    """Of the pixels truly of each class (rows), the share predicted as it."""
+    return _ratio(np.diag(conf), conf.sum(1))
+
+
 def per_class_iou(conf: np.ndarray) -> np.ndarray:
     tp = np.diag(conf)
     return _ratio(tp, conf.sum(0) + conf.sum(1) - tp)

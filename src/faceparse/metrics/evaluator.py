@@ -15,6 +15,8 @@ from .confusion import (
     nanmean,
     per_class_f1,
     per_class_iou,
+    per_class_precision,
+    per_class_recall,
     pixel_accuracy,
 )
 from .fragmentation import image_fragmentation
@@ -33,6 +35,12 @@ class ParsingScores:
     pixel_accuracy: float
     per_class_fragmentation: tuple[float, ...]
     mean_fragmentation: float  # foreground classes
+    per_class_precision: tuple[float, ...]
+    per_class_recall: tuple[float, ...]
+
+    def f1(self, name: str) -> float:
+        """One class's F1, by name."""
+        return self.per_class_f1[self.classes.index(name)]
 
     def to_dict(self) -> dict:
         def clean(v):
@@ -61,12 +69,13 @@ class ParsingScores:
             f"| {fmt(self.mean_f1)} | {fmt(self.overall_f1)} | {fmt(self.miou)} "
             f"| {fmt(self.pixel_accuracy)} | {fmt(self.mean_fragmentation, 3)} |",
             "",
-            "| id | class | F1 | IoU | fragmentation |",
-            "|---:|---|---:|---:|---:|",
+            "| id | class | F1 | precision | recall | IoU | fragmentation |",
+            "|---:|---|---:|---:|---:|---:|---:|",
         ]
         for i, c in enumerate(self.classes):
             lines.append(
-                f"| {i} | {c} | {fmt(self.per_class_f1[i])} | {fmt(self.per_class_iou[i])} "
+                f"| {i} | {c} | {fmt(self.per_class_f1[i])} | {fmt(self.per_class_precision[i])} "
+                f"| {fmt(self.per_class_recall[i])} | {fmt(self.per_class_iou[i])} "
                 f"| {fmt(self.per_class_fragmentation[i], 3)} |"
             )
         return "\n".join(lines) + "\n"
@@ -118,4 +127,6 @@ class ParsingEvaluator:
             pixel_accuracy=pixel_accuracy(self.confusion),
             per_class_fragmentation=tuple(float(x) for x in frag),
             mean_fragmentation=nanmean(frag[1:]),
+            per_class_precision=tuple(float(x) for x in per_class_precision(self.confusion)),
+            per_class_recall=tuple(float(x) for x in per_class_recall(self.confusion)),
         )
