@@ -107,3 +107,37 @@ def test_faces_at_the_border_overlapping_and_tiny_never_break_a_photo():
     assert result.labels.shape == (900, 1400)
     assert set(np.unique(result.labels)) <= {0, 6}
     assert len(result.faces) >= 3  # the corner one and both of the overlapping pair at least
+
+
+def test_photos_over_mediapipes_side_limit_are_shrunk_for_it_with_their_aspect():
+    from faceparse.face.detect import MEDIAPIPE_MAX_SIDE, within_native_limits
+
+    small = np.zeros((10, 300, 3), np.uint8)
+    assert within_native_limits(small) is small
+    assert within_native_limits(np.zeros((10, 40000, 3), np.uint8)).shape == (4, 16384, 3)
+    assert within_native_limits(np.zeros((65535, 8, 3), np.uint8)).shape == (16384, 2, 3)
+    assert MEDIAPIPE_MAX_SIDE < 32767  # OpenCV's remap inside MediaPipe asserts from SHRT_MAX
+
+
+# OpenCV's remap asserts from 32,767 px; the rest bracket it and reach the 16-bit PNG limit
+HOSTILE_SIDES = [(32766, 10), (32767, 10), (32768, 16), (40000, 1000), (1000, 33000), (65535, 8)]
+
+
+@pytest.mark.parametrize("model", ["default", "landmarks"])
+def test_no_side_length_up_to_65535_px_aborts_the_process(model):
+    # a native abort cannot be caught in-process: the photos are parsed in a child
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, numpy as np\n"
+        "from faceparse import FaceParser\n"
+        f"p = FaceParser.load({model!r})\n"
+        f"for w, h in {HOSTILE_SIDES!r}:\n"
+        "    r = p(np.full((h, w, 3), 128, np.uint8))\n"
+        "    print(w, h, *r.labels.shape, len(r.faces))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-500:]
+    rows = [line.split() for line in done.stdout.splitlines()]
+    assert rows == [[str(w), str(h), str(h), str(w), "0"] for w, h in HOSTILE_SIDES]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from ..errors import FaceparseError
@@ -104,7 +105,9 @@ class FaceDetector:
         h, w = image.shape[:2]
         if h < 1 or w < 1:
             return []
-        image = np.ascontiguousarray(image)
+        # MediaPipe gives box and keypoints relative to the image, so a shrunk copy's are the
+        # photo's too.
+        image = np.ascontiguousarray(within_native_limits(image))
         faces = []
         for model in models:
             try:
@@ -125,6 +128,23 @@ class FaceDetector:
     def close(self) -> None:
         for m in self._models:
             m.close()
+
+
+# MediaPipe's image conversion asserts in OpenCV's remap on a side of 32,767 px (SHRT_MAX) or
+# more and aborts the process (issue #26). Its models see 128-192 px inputs, so a photo seen
+# whole loses nothing shrunk to this side first; the tiles that look for small faces are cut
+# from the full-resolution photo and shrunk only where they are this large themselves.
+MEDIAPIPE_MAX_SIDE = 16384
+
+
+def within_native_limits(image: np.ndarray, max_side: int = MEDIAPIPE_MAX_SIDE) -> np.ndarray:
+    """`image`, or a copy shrunk (area-averaged) so that its longer side is `max_side`."""
+    h, w = image.shape[:2]
+    scale = max_side / max(h, w)
+    if scale >= 1:
+        return image
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
 
 
 # The full-range model found the astronaut's face down to about 4% of a canvas's longer side
