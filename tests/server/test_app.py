@@ -20,12 +20,14 @@ from faceparse.parsing import FaceParser, ParseOptions
 from faceparse.server import create_app
 from faceparse.server.app import UploadLimit
 
+LOCAL = "http://127.0.0.1"  # TestClient's own host name, testserver, is not allowed
+
 
 def test_server_answers_4xx_to_each_bad_file_and_200_to_a_good_photo_after_it(
     corpus, default_parser
 ):
     folder, cases = corpus
-    client = TestClient(create_app({"default": lambda: default_parser}))
+    client = TestClient(create_app({"default": lambda: default_parser}), base_url=LOCAL)
     good = (folder / "photo.jpg").read_bytes()
     for case in cases:
         path = folder / case.name
@@ -59,7 +61,9 @@ def test_a_parser_whose_graph_broke_is_rebuilt_and_health_says_so():
         built.append(1)
         return BreaksOnce(CentreDisc(), ParseOptions(detect=False))
 
-    client = TestClient(create_app({"default": factory}), raise_server_exceptions=False)
+    client = TestClient(
+        create_app({"default": factory}), base_url=LOCAL, raise_server_exceptions=False
+    )
     photo = io.BytesIO()
     Image.new("RGB", (32, 32)).save(photo, format="PNG")
     files = {"image": ("a.png", photo.getvalue())}
@@ -122,7 +126,7 @@ def test_chunked_upload_over_a_real_socket_gets_413(default_parser):
         with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
             boundary = "xyz"
             conn.sendall(
-                b"POST /parse HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                b"POST /parse HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
                 + f"Content-Type: multipart/form-data; boundary={boundary}\r\n\r\n".encode()
             )
             head = (
@@ -146,7 +150,7 @@ def test_chunked_upload_over_a_real_socket_gets_413(default_parser):
 
 
 def test_server_messages_for_non_images_carry_no_python_reprs(default_parser):
-    client = TestClient(create_app({"default": lambda: default_parser}))
+    client = TestClient(create_app({"default": lambda: default_parser}), base_url=LOCAL)
     res = client.post("/parse", files={"image": ("notes.txt", b"hello there")})
     assert res.status_code == 400
     assert res.json()["detail"] == (
@@ -165,7 +169,7 @@ def client(built):
         built.append(1)
         return FaceParser(CentreDisc(), ParseOptions(detect=False))
 
-    return TestClient(create_app({"default": factory}, max_upload_mb=1))
+    return TestClient(create_app({"default": factory}, max_upload_mb=1), base_url=LOCAL)
 
 
 def post(client, image: bytes, name="photo.png", **form):

@@ -22,6 +22,16 @@ def serve_command(
     teacher: Path | None = typer.Option(
         None, help="Skin/clothes/hair ONNX for the 'landmarks' model's hair and outer skin."
     ),
+    allowed_host: list[str] = typer.Option(
+        None,
+        help="Host header to answer besides loopback names and --host (repeatable; * for any). "
+        "Other names are refused, so a web page cannot reach the server through DNS rebinding.",
+    ),
+    allowed_origin: list[str] = typer.Option(
+        None,
+        help="Web origin (https://app.example) whose pages may POST here (repeatable); the "
+        "server's own page always may, other sites' never.",
+    ),
     backend: Backend = "auto",
     device: Device = "auto",
     threads: Threads = 1,
@@ -39,6 +49,8 @@ def serve_command(
         "backend": backend,
         "threads": threads,
         "device": device,
+        "allowed_hosts": allowed_hosts(host, allowed_host or []),
+        "allowed_origins": allowed_origin or [],
     }
     os.environ[SERVER_ENV] = json.dumps(settings)
     uvicorn.run(
@@ -49,3 +61,12 @@ def serve_command(
         workers=workers,
         log_level="info",
     )
+
+
+def allowed_hosts(listen: str, extra: list[str]) -> list[str]:
+    """Loopback names, the address listened on (unless a wildcard: then only what is named)
+    and the extra names."""
+    from ..server.site_guard import LOOPBACK_HOSTS
+
+    own = [] if listen in ("0.0.0.0", "::", "") else [listen]
+    return [*LOOPBACK_HOSTS, *own, *extra]

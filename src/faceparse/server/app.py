@@ -15,7 +15,7 @@ import base64
 import json
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +28,7 @@ from ..errors import DataError, FaceparseError
 from ..imageio import DEFAULT_MAX_PIXELS, decode_rgb, encode_png
 from ..parsing.catalog import MODEL_NAMES, models_help
 from ..visualize import depth_to_rgb
+from .site_guard import LOOPBACK_HOSTS, SiteGuard
 
 # "model": the parser's own classes (the default parser's are CelebAMask-HQ's 19).
 SPACES = ("model", "celebamask-hq", "lapa", "helen", "fasseg")
@@ -75,6 +76,8 @@ def create_app_from_env() -> FastAPI:
         factories,
         settings.get("max_upload_mb", 20.0),
         settings.get("max_pixels", DEFAULT_MAX_PIXELS),
+        settings.get("allowed_hosts", LOOPBACK_HOSTS),
+        settings.get("allowed_origins", ()),
     )
 
 
@@ -172,7 +175,10 @@ def create_app(
     factories: dict[str, Callable[[], Any]] | None = None,
     max_upload_mb: float = 20.0,
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
+    allowed_hosts: Sequence[str] = LOOPBACK_HOSTS,
+    allowed_origins: Sequence[str] = (),
 ) -> FastAPI:
+    """The app; `allowed_hosts` and `allowed_origins`: who may reach it (`site_guard`)."""
     app = FastAPI(
         title="faceparse",
         summary="Face parsing: label every face pixel as skin, brows, eyes, nose, lips, hair…",
@@ -187,6 +193,8 @@ def create_app(
     app.add_middleware(
         UploadLimit, limit=limit + 2**16, message=f"upload larger than {max_upload_mb:g} MB"
     )
+    # added last, so it runs first: a refused request is never read
+    app.add_middleware(SiteGuard, allowed_hosts=allowed_hosts, allowed_origins=allowed_origins)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page() -> str:
