@@ -6,8 +6,11 @@ STAMP := $(VENV)/.installed
 # MediaPipe pulls OpenCV's desktop build, which needs the system's libGL and glib; the headless
 # build of the same version provides the same cv2 module and needs neither (a slim machine works).
 OPENCV_HEADLESS := opencv-contrib-python-headless==4.11.0.86
-# Depth rendering's mesh files: a development checkout finds them in ../shared/models.
+# Depth rendering's model files: a development checkout uses ../shared/models (the hair
+# segmenter too); without it the mesh files shipped in the package serve.
+ifneq ($(wildcard ../shared/models),)
 export FACEPARSE_MODEL_DIR ?= $(abspath ../shared/models)
+endif
 
 .PHONY: install demo test lint format clean
 

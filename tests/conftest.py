@@ -13,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).parent / "helpers"))
 from hostile_corpus import write_corpus  # noqa: E402
 from paths import MODELS, SHARED, SMOKE  # noqa: E402
 
-# Depth rendering finds its mesh files through this variable (the library has no built-in path).
+# Depth rendering uses the shared model folder where there is one (with the hair segmenter the
+# package does not ship); without it, the mesh files shipped in the package.
 if MODELS.is_dir():
     os.environ.setdefault("FACEPARSE_MODEL_DIR", str(MODELS))
 

@@ -1,5 +1,6 @@
-"""The mesh files depth rendering needs, found by path, by $FACEPARSE_MODEL_DIR, or in the
-user's data folder (`user_model_dir`). Formats (all .npz):
+"""The mesh files depth rendering needs, found by path, by $FACEPARSE_MODEL_DIR, in the
+user's data folder (`user_model_dir`), or else in the copies shipped inside the package
+(faceparse/meshes/, with their licences). Formats (all .npz):
 
 * ict_head_light.npz — ICT-FaceKit head: `mean` (V,3) cm (y up, z towards the viewer),
   `triangles` (T,3), `identity` (100,V,3) and `expression` (57,V,3) offsets, `face_vertices` and
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -35,16 +37,31 @@ def user_model_dir() -> Path:
     return Path(data_home) / "faceparse" / "models"
 
 
+def packaged_model_dir() -> Path:
+    """The mesh files shipped inside the package (no hair segmenter: it is not ours to ship)."""
+    return Path(str(resources.files("faceparse") / "meshes"))
+
+
 def model_dir(explicit: str | Path | None = None) -> Path:
-    """Where model files live: explicit > $FACEPARSE_MODEL_DIR > user_model_dir(). (The
-    Makefile and the tests point the variable at a development checkout's ../shared/models.)"""
-    folder = Path(explicit or os.environ.get("FACEPARSE_MODEL_DIR") or user_model_dir())
+    """Where model files live: explicit > $FACEPARSE_MODEL_DIR > user_model_dir() where it
+    holds the head model > the packaged copies. (The Makefile and the tests point the variable
+    at a development checkout's ../shared/models.)"""
+    named = explicit or os.environ.get("FACEPARSE_MODEL_DIR")
+    if not named:
+        user = user_model_dir()
+        return user if (user / HEAD_FILE).is_file() else packaged_model_dir()
+    folder = Path(named)
     if folder.is_dir():
         return folder
     raise ModelFileError(
         f"model folder {folder} not found; pass --model-dir or set FACEPARSE_MODEL_DIR to a "
         "folder holding " + ", ".join((HEAD_FILE, CANONICAL_FILE, DENSE_FILE))
     )
+
+
+def hair_model_found(explicit: str | Path | None = None) -> bool:
+    """Whether the model folder holds the skin/clothes/hair segmenter (`hair: predicted`)."""
+    return (model_dir(explicit) / HAIR_FILE).is_file()
 
 
 def load_npz(path: Path, required: dict[str, tuple]) -> dict[str, np.ndarray]:

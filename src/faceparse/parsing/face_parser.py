@@ -60,6 +60,9 @@ class _Photo:
     notes: list[str]
 
 
+HAIR_NOTE = "no skin_clothes_hair.onnx in the model folder (--model-dir or $FACEPARSE_MODEL_DIR)"
+
+
 class FaceParser:
     """Detection + alignment + a crop model + paste-back. Not thread-safe (MediaPipe graphs and
     one model): give each thread or process its own."""
@@ -78,6 +81,7 @@ class FaceParser:
         self._head_lut = head_lut(model.space)
         self.detector = FaceDetector() if options.detect else None
         self._depth_renderer = depth_renderer
+        self._without_hair = False  # depth rendered without the hair segmenter (no file for it)
 
     # -- constructors -------------------------------------------------------------------------
     @classmethod
@@ -240,6 +244,8 @@ class FaceParser:
             # training crops were made (docs/guide/MODELS.md), so every face in a group photo
             # gets its own head fit and near-to-far range; the photo-level map is pasted back.
             depth_crops = [self._render_depth(crop) for crop in crops]
+            if self._without_hair:
+                notes.append(f"depth rendered without extending the head over hair: {HAIR_NOTE}")
             canvas = np.zeros(work.shape[:2], np.uint8)
             depth_map = paste_depth(depth_crops, matrices, canvas) if crops else canvas
         elif depth_map is not None and self.model.uses_depth:
@@ -312,8 +318,12 @@ class FaceParser:
     def _render_depth(self, crop: np.ndarray) -> np.ndarray:
         if self._depth_renderer is None:
             from ..depth import DepthConfig, DepthRenderer
+            from ..depth.mesh_files import hair_model_found
 
-            self._depth_renderer = DepthRenderer(DepthConfig(backend="head", hair="predicted"))
+            # The hair segmenter is not shipped: a fresh install renders the head without it.
+            self._without_hair = not hair_model_found()
+            hair = "none" if self._without_hair else "predicted"
+            self._depth_renderer = DepthRenderer(DepthConfig(backend="head", hair=hair))
         return self._depth_renderer(crop)[0]
 
     def close(self) -> None:
