@@ -261,8 +261,132 @@ def status() -> None:
         print(f"  {row} seed {seed}: test {scores}")
 
 
+PAGE = ROOT / "docs" / "results" / "MUTUAL_LEARNING.md"
+FIGURE = ROOT / "docs" / "results" / "figures" / "core_claim.png"
+MARKER = "## Core-claim grid: 1,500 steps × 8 at 128², held-out persons for the choice (issue #28)"
+# Two-sided 95% Student t quantiles by degrees of freedom, for paired differences over seeds.
+T95 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776}
+# (column, network/modality scored, the row each difference is paired with)
+COLUMNS = (("RGB parser", "rgb/rgb", "rgb"), ("depth parser", "depth/depth", "depth"))
+
+
+def mean_sd(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    m = sum(values) / len(values)
+    sd = (sum((v - m) ** 2 for v in values) / (len(values) - 1)) ** 0.5
+    return f"{m:.3f} ± {sd:.3f}"
+
+
+def paired(done: dict, row: str, base: str, key: str) -> str:
+    """Mean difference row − base over the seeds both have, with a 95% t interval."""
+    diffs = [
+        done[(row, s)]["test"][key]["mean_f1"] - done[(base, s)]["test"][key]["mean_f1"]
+        for s in SEEDS
+        if (row, s) in done and (base, s) in done and key in done[(row, s)]["test"]
+    ]
+    if not diffs:
+        return "–"
+    m = sum(diffs) / len(diffs)
+    if len(diffs) == 1:
+        return f"{m:+.3f} (1 seed)"
+    sd = (sum((d - m) ** 2 for d in diffs) / (len(diffs) - 1)) ** 0.5
+    half = T95[len(diffs) - 1] * sd / len(diffs) ** 0.5
+    return f"{m:+.3f} [{m - half:+.3f}, {m + half:+.3f}] ({len(diffs)} seeds)"
+
+
 def write_page() -> None:
-    raise SystemExit("not yet: the page is written once seed 0 is done")
+    """The table of every finished (row, seed), its figure, and the paired differences."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from faceparse.jobs.reports import publish, table_head
+
+    done = read_done(ROOT / RESULTS)
+    rows = list(dict.fromkeys(r for r, _ in sorted(done, key=lambda k: queue_order(k[0]))))
+    lines = table_head(
+        "row",
+        "seeds",
+        "RGB parser, test mean F1",
+        "eyes F1",
+        "depth parser (real depth)",
+        "depth parser (translated)",
+        "Δ RGB vs rgb [95% CI]",
+        "Δ depth vs depth [95% CI]",
+    )
+    for row in rows:
+        seeds = [s for s in SEEDS if (row, s) in done]
+        tests = [done[(row, s)]["test"] for s in seeds]
+
+        def cell(key, eyes=False, tests=tests):
+            got = [
+                t[key]["per_class_f1"][3] if eyes else t[key]["mean_f1"] for t in tests if key in t
+            ]
+            return mean_sd(got) if got else "–"
+
+        lines.append(
+            f"| {row} | {','.join(map(str, seeds))} | {cell('rgb/rgb')} "
+            f"| {cell('rgb/rgb', eyes=True)} | {cell('depth/depth')} "
+            f"| {cell('depth/translated')} "
+            f"| {paired(done, row, 'rgb', 'rgb/rgb') if row != 'rgb' else '–'} "
+            f"| {paired(done, row, 'depth', 'depth/depth') if row != 'depth' else '–'} |"
+        )
+    chosen = chosen_variant(done) if all((v, 0) in done for v in VARIANTS) else None
+    val = [
+        f"{v} {done[(v, 0)]['val']['rgb/rgb']['mean_f1']:.3f} (eyes "
+        f"{done[(v, 0)]['val']['rgb/rgb']['per_class_f1'][3]:.3f})"
+        for v in VARIANTS
+        if (v, 0) in done
+    ]
+    notes = (
+        "Rows: `configs/fasseg/core_claim/` (base.yaml: student-lite0, 128², 1,500 steps × 8, "
+        "AdamW lr 0.002, 50 warm-up steps, device augmentation), trained on FASSEG V2 + V3 "
+        "train without the two held-out persons (personne06, personne07), scored on V2 test "
+        "(50 photos; photos without a depth map left out). Grid commit "
+        f"`{(CACHE / 'commit').read_text()[:7] if (CACHE / 'commit').is_file() else '?'}`; "
+        "each (row, seed) in `docs/results/core_claim/`. Cells: mean ± sample SD over seeds; "
+        "Δ: the paired difference against the single-modality row on the same seed, with a "
+        "two-sided 95% Student t interval (an interval that excludes 0 is a difference this "
+        "grid can see). `scarce_depth_10`: real depth maps for 10% of the training photos, the "
+        "rest from the translator (the paper's setting; older rows of this page named "
+        "`scarce_depth` masked depth *labels* instead).\n\n"
+        f"Variant rule (module docstring, fixed before the runs): seed-0 validation RGB mean F1 "
+        f"on the held-out persons' 52 V3 photos: {', '.join(val) or 'none yet'}; chosen: "
+        f"**{chosen or 'not yet'}**.\n\n"
+        f"![Test mean F1 per row and seed](figures/{FIGURE.name})"
+    )
+    write_figure(done, rows)
+    publish(PAGE, MARKER, "\n".join(lines), "benchmarks/core_claim_grid.py", ["page"], notes)
+
+
+def queue_order(row: str) -> int:
+    order = ("rgb", "depth", *VARIANTS, "mutual_translate", "scarce_depth_10")
+    return order.index(row) if row in order else len(order)
+
+
+def write_figure(done: dict, rows: list[str]) -> None:
+    """Test mean F1 of the RGB and the depth parser per row, one dot a seed, bars the mean."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharey=True)
+    for ax, (title, key, _) in zip(axes, COLUMNS, strict=True):
+        for i, row in enumerate(rows):
+            runs = [done[(row, s)]["test"] for s in SEEDS if (row, s) in done]
+            got = [t[key]["mean_f1"] for t in runs if key in t]
+            if not got:
+                continue
+            ax.bar(i, sum(got) / len(got), color="#9ab", width=0.6)
+            ax.plot([i] * len(got), got, "o", color="#234", ms=4)
+        ax.set_xticks(range(len(rows)), rows, rotation=35, ha="right", fontsize=8)
+        ax.set_title(f"{title} ({key}), FASSEG V2 test", fontsize=9)
+        ax.set_ylim(0.7, 0.95)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].set_ylabel("mean F1 (5 face classes)")
+    fig.tight_layout()
+    FIGURE.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(FIGURE, dpi=110)
+    plt.close(fig)
 
 
 def main() -> None:
