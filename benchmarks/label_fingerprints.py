@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from faceparse import FaceParser, ParseOptions
 from faceparse.labels import LABEL_SPACES
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+# depth auto with the shared hair segmenter, as every fingerprint so far was taken
+os.environ.setdefault("FACEPARSE_MODEL_DIR", str(SHARED.parent / "models"))
 
 
 def photos() -> dict[str, object]:

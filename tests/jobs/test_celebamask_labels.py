@@ -32,6 +32,7 @@ def test_ears_neck_and_cloth_come_from_head_and_teacher():
     lapa[12:18, 9:12] = L("skin")  # LaPa calls ears skin
     lapa[12:18, 29:32] = IGNORE_INDEX  # or ignores them (FASSEG's skin beyond the geometry)
     lapa[14, 20] = L("inner_mouth")
+    lapa[10, 14] = L("l_eye")  # LaPa's l_eye: on the image's left
     lapa[0, 0] = IGNORE_INDEX
     teacher = np.zeros((3, 40, 40), np.float32)
     teacher[0, 23:32, 15:26] = 0.9  # neck skin
@@ -39,8 +40,10 @@ def test_ears_neck_and_cloth_come_from_head_and_teacher():
     teacher[1, 32:, :] = 0.9  # clothes at the bottom
     teacher[1, 0:3, 30:] = 0.9  # and a dark background above the head, which is no cloth
     out = celebamask_labels(lapa, teacher, _head())
-    assert (out[12:18, 9:12] == C("l_ear")).all()  # subject's right ear: image left, l_ear
-    assert (out[12:18, 29:32] == C("r_ear")).all()
+    # CelebAMask-HQ names the subject's sides: the ear and eye on the image's left are r_*
+    assert (out[12:18, 9:12] == C("r_ear")).all()
+    assert (out[12:18, 29:32] == C("l_ear")).all()
+    assert out[10, 14] == C("r_eye")
     assert (out[24:32, 15:26] == C("neck")).all()
     assert (out[33:, :] == C("cloth")).all()
     assert (out[0:3, 30:] == C("background")).all()

@@ -28,10 +28,43 @@ def test_bisenet_order_converts_by_name_and_round_trips():
 
 
 def test_farl_sides_follow_subject_view():
-    # facer's 'rb' (subject's right brow, image left) is CelebAMask-HQ's l_brow (id 6)
+    # facer's 'rb' (subject's right brow) is CelebAMask-HQ's r_brow (id 7): both name the
+    # subject's sides, so nothing swaps
     farl_rb = CELEBAMASK_HQ_FARL.native_names.index("rb")
     out = convert_labels(np.array([farl_rb], np.uint8), CELEBAMASK_HQ_FARL, CELEBAMASK_HQ)
-    assert out[0] == CELEBAMASK_HQ.index("l_brow") == 6
+    assert out[0] == CELEBAMASK_HQ.index("r_brow") == 7
+    assert CELEBAMASK_HQ_FARL.sides == CELEBAMASK_HQ.sides == "subject"
+
+
+def _frontal_face(space) -> np.ndarray:
+    """A 1×4 strip across a frontal face in `space`, as its own maps would draw it: brow and
+    eye on the image's left, then on the image's right."""
+    left, right = ("l", "r") if space.sides == "image" else ("r", "l")
+    names = (f"{left}_brow", f"{left}_eye", f"{right}_eye", f"{right}_brow")
+    return np.array([[space.index(n) for n in names]], np.uint8)
+
+
+def test_sides_swap_between_celebamask_and_lapa_on_a_hand_built_face():
+    # CelebAMask-HQ's official maps put l_eye on the image's right; LaPa's id 4 (l_eye) lies on
+    # the image's left
+    assert _frontal_face(CELEBAMASK_HQ).tolist() == [[7, 5, 4, 6]]
+    assert _frontal_face(LAPA).tolist() == [[2, 4, 5, 3]]
+    converted = convert_labels(_frontal_face(CELEBAMASK_HQ), CELEBAMASK_HQ, LAPA)
+    assert converted.tolist() == _frontal_face(LAPA).tolist()
+    for space in (CELEBAMASK_HQ_BISENET, CELEBAMASK_HQ_FARL):
+        same = convert_labels(_frontal_face(CELEBAMASK_HQ), CELEBAMASK_HQ, space)
+        assert same.tolist() == _frontal_face(space).tolist()
+    # the face parts of either map merge into FASSEG's eyes and hair alike
+    fasseg = [FASSEG.index(c) for c in ("hair", "eyes", "eyes", "hair")]
+    for space in (CELEBAMASK_HQ, LAPA):
+        assert convert_labels(_frontal_face(space), space, FASSEG).tolist() == [fasseg]
+
+
+def test_every_space_states_its_side_convention():
+    for space in LABEL_SPACES.values():
+        assert space.sides in ("image", "subject")
+        assert "sides:" in space.describe()
+    assert "image's right" in CELEBAMASK_HQ.side_note() and "no left/right" in FASSEG.side_note()
 
 
 def test_cross_family_mappings():
@@ -39,7 +72,7 @@ def test_cross_family_mappings():
     assert lut[CELEBAMASK_HQ.index("l_ear")] == LAPA.index("skin")
     assert lut[CELEBAMASK_HQ.index("mouth")] == LAPA.index("inner_mouth")
     assert lut[CELEBAMASK_HQ.index("neck")] == LAPA.index("background")
-    assert lut[CELEBAMASK_HQ.index("r_eye")] == LAPA.index("r_eye")
+    assert lut[CELEBAMASK_HQ.index("r_eye")] == LAPA.index("l_eye")  # both on the image's left
     lut = mapping_lut(LAPA, FASSEG)
     assert lut[LAPA.index("l_brow")] == FASSEG.index("hair")
     assert lut[LAPA.index("u_lip")] == lut[LAPA.index("inner_mouth")] == FASSEG.index("mouth")

@@ -325,3 +325,19 @@ def test_an_input_size_no_crop_can_have_is_refused(side):
 
     with pytest.raises(ConfigError, match=f"input_size is a side of 32 to 2048 px, got {side}"):
         ParseOptions(input_size=side)
+
+
+def test_the_default_parser_names_sides_as_each_space_does_on_a_real_face():
+    # the astronaut faces the camera: CelebAMask-HQ's l_eye (her left) lies on the image's
+    # right, LaPa's l_eye on the image's left (issue #25)
+    from faceparse.labels import CELEBAMASK_HQ, LAPA
+
+    parser = FaceParser.default()
+    photo = data.astronaut()
+    for space, left_on_image_right in ((CELEBAMASK_HQ, True), (LAPA, False)):
+        labels = parser(photo, space=space).labels
+        for part in ("eye", "brow"):
+            left_x = np.nonzero(labels == space.index(f"l_{part}"))[1]
+            right_x = np.nonzero(labels == space.index(f"r_{part}"))[1]
+            assert len(left_x) > 20 and len(right_x) > 20, (space.name, part)
+            assert (left_x.mean() > right_x.mean()) == left_on_image_right, (space.name, part)

@@ -86,7 +86,8 @@ def synthetic_face(
         -1,
     )
     label[(fringe == 1) & (label == cid("skin"))] = cid("hair")
-    for side, eye, brow in ((-1, "l_eye", "l_brow"), (1, "r_eye", "r_brow")):
+    # CelebAMask-HQ names the subject's sides: the eye on the image's left (-1) is r_eye
+    for side, eye, brow in ((-1, "r_eye", "r_brow"), (1, "l_eye", "l_brow")):
         ex, ey = 0.42 * fa * side, -0.12 * fb
         ellipse(brow, rotate(ex, ey - jitter(0.2 * fb)), (jitter(0.24 * fa), jitter(0.045 * fb)))
         ellipse(eye, rotate(ex, ey), (jitter(0.17 * fa), jitter(0.07 * fb)))

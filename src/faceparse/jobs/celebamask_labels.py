@@ -36,6 +36,7 @@ from ..face.landmarks import face_oval
 from ..face.segmenter import HairSegmenter
 from ..imageio import link_or_copy, write_png_atomic, write_text_atomic
 from ..labels import CELEBAMASK_HQ, IGNORE_INDEX, LAPA
+from ..labels.mapping import other_side
 from .manifest import read_manifest
 from .self_labels import readable_pair
 
@@ -52,10 +53,14 @@ HEADWEAR_MIN_SHARE = 0.8
 def _lapa_to_19() -> np.ndarray:
     """Lookup table LaPa id -> CelebAMask-HQ id for these crops only: LaPa's skin still holds
     the ears and is fixed below, so this is no general conversion (`convert_labels` refuses
-    11 -> 19)."""
+    11 -> 19). LaPa's l_* lies on the image's left, CelebAMask-HQ's on the subject's left: the
+    sides swap (`LabelSpace.sides`)."""
     lut = np.full(256, IGNORE_INDEX, np.uint8)
     for i, name in enumerate(LAPA.classes):
-        lut[i] = CELEBAMASK_HQ.index("mouth" if name == "inner_mouth" else name)
+        name = "mouth" if name == "inner_mouth" else name
+        lut[i] = CELEBAMASK_HQ.index(
+            other_side(name) if LAPA.sides != CELEBAMASK_HQ.sides else name
+        )
     return lut
 
 
@@ -87,7 +92,8 @@ def celebamask_labels(
     # Ignored pixels may be ear or neck: FASSEG's skin takes both in, and the LaPa labels
     # ignore what of it the geometry calls background.
     unsure = background | (out == IGNORE_INDEX)
-    for region, name in (("right_ear", "l_ear"), ("left_ear", "r_ear")):
+    # the head's regions are named from the subject's side, as CelebAMask-HQ's classes
+    for region, name in (("right_ear", "r_ear"), ("left_ear", "l_ear")):
         # CelebAMask-HQ's l_ear is on the image's left: the subject's right ear.
         ear = (regions == REGIONS.index(region)) & outside
         out[ear & ((out == c("skin")) | (unsure & skin_t))] = c(name)

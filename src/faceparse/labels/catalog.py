@@ -68,6 +68,8 @@ CELEBAMASK_HQ = _space(
     ),  # fmt: skip
     _CELEBA_OVERALL,
     "CelebAMask-HQ 19 classes in the official order (the order of its g_mask.py merge).",
+    # all 8 official label maps checked (issue #25): l_eye, l_brow, l_ear on the image's right
+    sides="subject",
 )
 
 CELEBAMASK_HQ_BISENET = _space(
@@ -95,10 +97,12 @@ CELEBAMASK_HQ_BISENET = _space(
     ),  # fmt: skip
     _CELEBA_OVERALL,
     "CelebAMask-HQ 19 classes in the order of face-parsing.PyTorch (BiSeNet, '79999_iter.pth').",
+    sides="subject",  # trained on the official maps
 )
 
-# facer names sides from the subject's point of view: its LaPa order calls LaPa's id 2
-# ("left eyebrow", image left) 'rb'. So facer's r* is CelebAMask-HQ's l_* and vice versa.
+# facer names sides from the subject's point of view, as CelebAMask-HQ does: its LaPa order
+# calls LaPa's id 2 (on the image's left) 'rb', and its CelebAMask-HQ order's 'rb' is the
+# official r_brow.
 CELEBAMASK_HQ_FARL = _space(
     "celebamask-hq-farl",
     (
@@ -106,12 +110,12 @@ CELEBAMASK_HQ_FARL = _space(
         "neck",
         "skin",
         "cloth",
-        "l_ear",
         "r_ear",
-        "l_brow",
+        "l_ear",
         "r_brow",
-        "l_eye",
+        "l_brow",
         "r_eye",
+        "l_eye",
         "nose",
         "mouth",
         "l_lip",
@@ -124,6 +128,7 @@ CELEBAMASK_HQ_FARL = _space(
     ),  # fmt: skip
     _CELEBA_OVERALL,
     "CelebAMask-HQ 19 classes in the order of FaRL / facer ('farl/celebm/448').",
+    sides="subject",
     native_names=(
         "background",
         "neck",
@@ -157,6 +162,7 @@ LAPA = _space(
     _PARTS_11,
     _PARTS_OVERALL,
     "LaPa 11 classes (0 background, 1 skin, 2 l_brow, ... 10 hair), LaPa's label ids.",
+    sides="image",  # a LaPa label map has ids 2 and 4 on the image's left
 )
 
 HELEN = _space(
@@ -164,6 +170,9 @@ HELEN = _space(
     _PARTS_11,
     _PARTS_OVERALL,
     "Helen 11 classes in its file order lbl00..lbl10 (same classes and order as LaPa).",
+    # Taken to be LaPa's (LaPa adopted Helen's classes): not checked on a Helen label map here,
+    # since none is at hand; a Helen user should check one frontal face before trusting sides.
+    sides="image",
     native_names=(
         "background",
         "face skin",

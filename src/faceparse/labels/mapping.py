@@ -11,6 +11,9 @@ evaluation; each choice is written out below so it can be read and cited:
   as in FASSEG's own labels.
 * 19 -> 6 (CelebAMask-HQ -> FASSEG): as 19 -> 11 -> 6 except that the neck is skin, because
   FASSEG labels the neck as skin; hat and cloth stay background.
+
+Between spaces whose side conventions differ (`LabelSpace.sides`: CelebAMask-HQ names the
+subject's left, LaPa and Helen the image's left) every l_* class becomes the other space's r_*.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from .catalog import get_label_space
-from .space import IGNORE_INDEX, LabelSpace
+from .space import IGNORE_INDEX, MIRRORED_NAMES, LabelSpace
 
 _FAMILY_OF = {
     "celebamask-hq": "celebamask19",
@@ -59,14 +62,26 @@ def name_mapping(src: str | LabelSpace, dst: str | LabelSpace) -> dict[str, str]
     src, dst = get_label_space(src), get_label_space(dst)
     fs, fd = _FAMILY_OF[src.name], _FAMILY_OF[dst.name]
     if fs == fd:
-        return {c: c for c in src.classes}
-    try:
-        return CROSS_FAMILY_MAPS[(fs, fd)]
-    except KeyError:
-        raise ConfigError(
-            f"no mapping from {src.name!r} to {dst.name!r}: labels can only lose detail "
-            f"(19 -> 11 -> 6 classes), never gain it"
-        ) from None
+        names = {c: c for c in src.classes}
+    else:
+        try:
+            names = CROSS_FAMILY_MAPS[(fs, fd)]
+        except KeyError:
+            raise ConfigError(
+                f"no mapping from {src.name!r} to {dst.name!r}: labels can only lose detail "
+                f"(19 -> 11 -> 6 classes), never gain it"
+            ) from None
+    if src.has_sides and dst.has_sides and src.sides != dst.sides:
+        names = {c: other_side(t) for c, t in names.items()}
+    return names
+
+
+def other_side(name: str) -> str:
+    """'l_eye' <-> 'r_eye'; names without a side (l_lip is the lower lip) unchanged."""
+    for a, b in MIRRORED_NAMES:
+        if name in (a, b):
+            return b if name == a else a
+    return name
 
 
 def mapping_lut(src: str | LabelSpace, dst: str | LabelSpace) -> np.ndarray:

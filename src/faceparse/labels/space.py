@@ -11,8 +11,13 @@ from ..errors import UnknownNameError
 # Pixels a metric or loss must skip (unlabelled, padding). Never a class id.
 IGNORE_INDEX = 255
 
+# Which side `l_*` names, for a frontal face: the image's left, or the subject's own left (the
+# image's right). Spaces disagree (CelebAMask-HQ's official maps against LaPa's), so each states
+# its own and conversions between the two swap the sides.
+SIDE_CONVENTIONS = ("image", "subject")
+
 # Classes whose left/right versions swap under a horizontal flip, by canonical name.
-_MIRRORED_NAMES: tuple[tuple[str, str], ...] = (
+MIRRORED_NAMES: tuple[tuple[str, str], ...] = (
     ("l_brow", "r_brow"),
     ("l_eye", "r_eye"),
     ("l_ear", "r_ear"),
@@ -34,6 +39,7 @@ class LabelSpace:
     overall_classes: tuple[str, ...]
     description: str
     native_names: tuple[str, ...] = ()
+    sides: str = "image"  # SIDE_CONVENTIONS; moot where the space has no sided classes
     flip_pairs: tuple[tuple[int, int], ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -43,12 +49,14 @@ class LabelSpace:
             raise ValueError(f"{self.name}: duplicate class names")
         if self.native_names and len(self.native_names) != len(self.classes):
             raise ValueError(f"{self.name}: native_names must match classes one to one")
+        if self.sides not in SIDE_CONVENTIONS:
+            raise ValueError(f"{self.name}: sides is one of {SIDE_CONVENTIONS}, got {self.sides!r}")
         unknown = set(self.overall_classes) - set(self.classes)
         if unknown:
             raise ValueError(f"{self.name}: overall_classes not in the space: {sorted(unknown)}")
         pairs = tuple(
             (self.classes.index(a), self.classes.index(b))
-            for a, b in _MIRRORED_NAMES
+            for a, b in MIRRORED_NAMES
             if a in self.classes and b in self.classes
         )
         object.__setattr__(self, "flip_pairs", pairs)
@@ -66,6 +74,18 @@ class LabelSpace:
     @property
     def overall_ids(self) -> tuple[int, ...]:
         return tuple(self.index(c) for c in self.overall_classes)
+
+    @property
+    def has_sides(self) -> bool:
+        return bool(self.flip_pairs)
+
+    def side_note(self) -> str:
+        """Where `l_*` lies, in words (for `faceparse labels` and the docs)."""
+        if not self.has_sides:
+            return "no left/right classes"
+        if self.sides == "image":
+            return "l_* lies on the image's left for a frontal face"
+        return "l_* is the subject's own left: on the image's right for a frontal face"
 
     def flip_lut(self) -> np.ndarray:
         """A 256-entry lookup table that swaps left/right ids (for horizontally flipped labels)."""
@@ -90,4 +110,4 @@ class LabelSpace:
         for i, c in enumerate(self.classes):
             native = f"  (native: {self.native_names[i]})" if self.native_names else ""
             rows.append(f"{i:>3}  {c}{native}")
-        return "\n".join(rows)
+        return "\n".join([*rows, f"sides: {self.side_note()}"])

@@ -36,6 +36,15 @@ class ParserCard:
     space: str  # label space name
     size: int  # input side the parser was trained at
     trained: str = ""  # how it was made: the command, data and date
+    # Which side the network's l_* channels name (labels.SIDE_CONVENTIONS), where it is not
+    # its label space's own: the shipped 19-class parser was trained on labels with l_* on the
+    # image's left, the opposite of CelebAMask-HQ's (issue #25). Inference swaps them back.
+    sides: str = ""
+
+    @property
+    def swaps_sides(self) -> bool:
+        space = self.label_space
+        return bool(self.sides) and space.has_sides and self.sides != space.sides
 
     @property
     def in_channels(self) -> int:
@@ -78,7 +87,12 @@ def load_parser(path: str | Path) -> tuple[nn.Module, ParserCard]:
     if missing:
         raise ModelFileError(f"{path}: no parser description in its metadata ({sorted(missing)})")
     card = ParserCard(
-        meta["arch"], meta["modality"], meta["space"], int(meta["size"]), meta.get("trained", "")
+        meta["arch"],
+        meta["modality"],
+        meta["space"],
+        int(meta["size"]),
+        meta.get("trained", ""),
+        meta.get("sides", ""),
     )
     model = build_parser(card.arch, card.label_space.num_classes, card.in_channels)
     try:

@@ -88,9 +88,19 @@ def load_parser_runner(
     threads: int | None = None,
     device: str = "auto",
 ) -> LoadedParser:
-    """A parser file (.safetensors) or checkpoint (.pt) on the chosen backend and device."""
+    """A parser file (.safetensors) or checkpoint (.pt) on the chosen backend and device. A
+    file whose l_*/r_* channels follow the other side convention than its label space
+    (`ParserCard.sides`) has them swapped, so its scores are always in its space's terms."""
     net, card = load_parser_file(path, modality)
-    return LoadedParser(card, parser_runner(net, card, Path(path), backend, threads, device))
+    run = parser_runner(net, card, Path(path), backend, threads, device)
+    if card.swaps_sides:
+        swap = card.label_space.flip_lut()[: card.label_space.num_classes]
+        raw = run
+
+        def run(x: np.ndarray) -> np.ndarray:
+            return raw(x)[:, swap]
+
+    return LoadedParser(card, run)
 
 
 class NetworkCropModel:
