@@ -66,3 +66,18 @@ def test_a_base_loop_and_a_key_given_twice_are_refused(tmp_path):
     twice = r"twice.yaml: key 'optim' is given twice \(again on line 3\)"
     with pytest.raises(ConfigError, match=twice):
         load_config(tmp_path / "twice.yaml")
+
+
+def test_a_misspelt_loss_term_or_option_is_one_line_naming_it(tmp_path):
+    from faceparse.errors import ConfigError, UnknownNameError
+    from faceparse.training.config import load_config
+
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text("mode: rgb\nloss: {ce: {weight: 1.0}, mutual_kl: {temperatur: 2}}\n")
+    with pytest.raises(ConfigError, match="loss.mutual_kl: unknown option 'temperatur'; known: "):
+        load_config(cfg)
+    cfg.write_text("mode: rgb\nloss: {cee: {weight: 1.0}}\n")
+    with pytest.raises(UnknownNameError, match="unknown loss 'cee'"):
+        load_config(cfg)
+    cfg.write_text("mode: rgb\nloss: {ce: {weight: 0.5, aux_weight: 0.2}}\n")
+    assert load_config(cfg).loss["ce"] == {"weight": 0.5, "aux_weight": 0.2}

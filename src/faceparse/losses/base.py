@@ -7,12 +7,13 @@ loss is one module plus one line in `faceparse.losses.PARSER_LOSSES` — the loo
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import torch
 
-from ..errors import UnknownNameError
+from ..errors import ConfigError, UnknownNameError
 from ..labels import IGNORE_INDEX
 
 
@@ -39,10 +40,9 @@ class ParserLoss:
     def __init__(
         self, config: Mapping[str, Mapping], registry: Mapping[str, Callable[..., LossTerm]]
     ):
+        check_loss_config(config, registry)
         self.terms: dict[str, tuple[float, LossTerm]] = {}
         for name, options in config.items():
-            if name not in registry:
-                raise UnknownNameError("loss", name, registry)
             options = dict(options or {})
             weight = float(options.pop("weight", 1.0))
             self.terms[name] = (weight, registry[name](**options))
@@ -55,3 +55,18 @@ class ParserLoss:
             parts[name] = float(value.detach())
             total = total + weight * value
         return total, parts
+
+
+def check_loss_config(
+    config: Mapping[str, Mapping | None], registry: Mapping[str, Callable[..., LossTerm]]
+) -> None:
+    """A one-line ConfigError for an unknown term or option (`loss.mutual_kl.temperatur`),
+    naming what is known, before any term is built."""
+    for name, options in config.items():
+        if name not in registry:
+            raise UnknownNameError("loss", name, registry)
+        params = inspect.signature(registry[name]).parameters
+        known = ["weight", *(p for p in params if p != "self")]
+        for key in options or {}:
+            if key not in known:
+                raise ConfigError(f"loss.{name}: unknown option {key!r}; known: {', '.join(known)}")

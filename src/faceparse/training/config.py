@@ -222,6 +222,10 @@ class TrainConfig:
             isinstance(v, dict | None) for v in self.loss.values()
         ):
             raise ConfigError("loss maps each term to its options, e.g. {ce: {weight: 1.0}}")
+        from ..losses import PARSER_LOSSES  # here: the losses import torch, the CLI does not
+        from ..losses.base import check_loss_config
+
+        check_loss_config(self.loss, PARSER_LOSSES)  # a misspelt key fails here, not mid-run
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
