@@ -54,3 +54,13 @@ def test_the_docs_name_enough_to_check():
 @pytest.mark.parametrize(("page", "ref"), references(), ids=lambda v: v)
 def test_every_module_and_name_in_the_docs_exists(page, ref):
     assert resolves(ref), f"{page} names {ref}, which does not exist"
+
+
+def test_the_docs_index_lists_every_results_page():
+    index = (ROOT / "docs" / "README.md").read_text()
+    missing = [
+        p.name
+        for p in (ROOT / "docs" / "results").glob("*.md")
+        if f"(results/{p.name})" not in index
+    ]
+    assert not missing, f"run benchmarks/docs_index.py: docs/README.md lacks {missing}"
