@@ -106,7 +106,7 @@ def test_the_job_writes_19_class_crops_records_damage_and_resumes(fasseg_root, t
     (src / "labels" / f"{crops[1].name}.png").write_bytes(b"not a png")
     out = tmp_path / "celebamask"
     counts = make_celebamask_data(src, out, TEACHER, MODELS)
-    assert counts == {"fitted": 1, "no_fit": 0, "failed": 1, "kept": 0}
+    assert counts == {"ok": 1, "no_face": 0, "failed": 1, "kept": 0}
     labels = cv2.imread(str(out / "labels" / f"{crops[0].name}.png"), cv2.IMREAD_UNCHANGED)
     assert (labels == C("neck")).sum() > 100  # a FASSEG head shot shows its neck
     assert (out / "train_list.txt").read_text().split() == [crops[0].name]
@@ -114,14 +114,15 @@ def test_the_job_writes_19_class_crops_records_damage_and_resumes(fasseg_root, t
     assert (out / "crop0_list.txt").read_text() == "crop0\n"  # its source: the name's first part
     fitted = json.loads((out / "manifest.jsonl").read_text().splitlines()[0])
     assert fitted["scalp_covered"] == 0.0  # labelled skin all over: nothing covers the scalp
+    assert fitted["status"] == "ok" and fitted["head_fit"] is True
     again = make_celebamask_data(src, out, TEACHER, MODELS)
-    assert again == {"fitted": 0, "no_fit": 0, "failed": 0, "kept": 2}
+    assert again == {"ok": 0, "no_face": 0, "failed": 0, "kept": 2}
     # A run killed mid-write leaves a torn line; the next run does that crop again.
     manifest = out / "manifest.jsonl"
     lines = manifest.read_text().splitlines()
     manifest.write_text("\n".join([lines[0], lines[1][:10]]) + "\n")
     torn = make_celebamask_data(src, out, TEACHER, MODELS)
-    assert torn["kept"] == 1 and torn["fitted"] + torn["failed"] == 1
+    assert torn["kept"] == 1 and torn["ok"] + torn["failed"] == 1
 
 
 def test_crops_are_listed_by_source_the_first_part_of_their_names():

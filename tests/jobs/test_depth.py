@@ -51,7 +51,7 @@ def test_depth_jobs_from_python(fasseg_root, tmp_path):
     root = write_folder_dataset(tmp_path / "faces", {"test": samples})
     config = DepthConfig(backend="face", model_dir=str(MODELS))
     counts = make_depth("folder", root, tmp_path / "d", config)
-    assert counts == {"ok": 2}
+    assert counts == {"ok": 2, "no_face": 0, "failed": 0, "kept": 0}
     depth = np.asarray(Image.open(tmp_path / "d" / "depth" / f"{samples[0].name}.png"))
     assert depth.shape == samples[0].image.shape[:2] and depth.max() > 0 and depth[0, 0] == 0
     Image.fromarray(samples[0].image).save(tmp_path / "one.png")

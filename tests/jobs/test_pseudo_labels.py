@@ -75,7 +75,7 @@ def test_pseudo_label_job_records_bad_photos_goes_on_and_resumes(tmp_path):
     Image.fromarray(data.astronaut()).save(root / "train" / "images" / "4.jpg")  # no hair mask
     out = tmp_path / "crops"
     counts = make_training_crops(celeb1k_sources(root, ["train"]), out, None, size=64)
-    assert counts == {"written": 1, "kept": 0, "no_face": 1, "failed": 2}
+    assert counts == {"ok": 1, "no_face": 1, "failed": 2, "kept": 0}
     manifest = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
     reasons = {e["name"]: e.get("reason", "") for e in manifest if e["status"] == "failed"}
     assert set(reasons) == {"3.jpg", "4_hair.png"} and "file not found" in reasons["4_hair.png"]
@@ -85,4 +85,4 @@ def test_pseudo_label_job_records_bad_photos_goes_on_and_resumes(tmp_path):
     assert label.shape == (64, 64) and (label == LAPA.index("hair")).any()
     assert (label == LAPA.index("nose")).sum() > 0
     again = make_training_crops(celeb1k_sources(root, ["train"]), out, None, size=64)
-    assert again["kept"] == 2 and again["written"] == 0
+    assert again["kept"] == 2 and again["ok"] == 0

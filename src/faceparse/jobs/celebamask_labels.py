@@ -18,12 +18,11 @@
 Glasses, earrings, necklaces and more hats are drawn by the training loader
 (`faceparse.datasets.accessories`), with exact masks. Crops whose face the mesh does not find
 keep their converted labels with the ears and neck they already had as skin and background;
-the manifest says which crops had a fit.
+the manifest says which crops had a fit (`head_fit`).
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import cv2
@@ -37,7 +36,7 @@ from ..face.segmenter import HairSegmenter
 from ..imageio import link_or_copy, write_png_atomic, write_text_atomic
 from ..labels import CELEBAMASK_HQ, IGNORE_INDEX, LAPA
 from ..labels.mapping import other_side
-from .manifest import read_manifest
+from .manifest import Manifest
 from .self_labels import readable_pair
 
 TEACHER_THRESHOLD = 0.5
@@ -154,44 +153,36 @@ def make_celebamask_data(
     data, out = Path(data), Path(out)
     for sub in ("images", "labels"):
         (out / sub).mkdir(parents=True, exist_ok=True)
-    manifest_path = out / "manifest.jsonl"
-    # name -> status, of this run and the ones before; the crops given a hat (real headwear)
-    entries = read_manifest(manifest_path)
-    done = {entry["name"]: entry["status"] for entry in entries}
-    headwear = {entry["name"] for entry in entries if entry.get("headwear")}
     segmenter = HairSegmenter(Path(teacher))
     renderer = HeadRegionRenderer(models)
     source = FolderDataset(data, "all")
-    counts = {"fitted": 0, "no_fit": 0, "failed": 0, "kept": 0}
-    with open(manifest_path, "a") as manifest:
+    with Manifest(out / "manifest.jsonl") as manifest:
         for record in source.records:
             if progress is not None:
                 progress()
-            if record.name in done:
-                counts["kept"] += 1
+            if manifest.done(record.name):
+                manifest.keep()
                 continue
             try:
                 image, lapa = readable_pair(source, record)
             except DataError as e:
-                entry = {"name": record.name, "status": "failed", "reason": str(e)}
-            else:
-                head = renderer(image)
-                labels = celebamask_labels(lapa, segmenter.probabilities(image), head)
-                link_or_copy(record.image, out / "images" / record.image.name)
-                write_png_atomic(out / "labels" / f"{record.name}.png", labels)
-                entry = {"name": record.name, "status": "fitted" if head else "no_fit"}
-                if head is not None:
-                    entry["scalp_covered"] = round(scalp_covered(lapa, head), 3)
-                if (labels == CELEBAMASK_HQ.index("hat")).any():
-                    entry["headwear"] = True
-                    headwear.add(record.name)
-            counts[entry["status"]] += 1
-            done[record.name] = entry["status"]
-            manifest.write(json.dumps(entry) + "\n")
-            manifest.flush()
+                manifest.record({"name": record.name, "status": "failed", "reason": str(e)})
+                continue
+            head = renderer(image)
+            labels = celebamask_labels(lapa, segmenter.probabilities(image), head)
+            link_or_copy(record.image, out / "images" / record.image.name)
+            write_png_atomic(out / "labels" / f"{record.name}.png", labels)
+            # head_fit: whether ears and neck came from a fitted head (or stayed as converted)
+            entry = {"name": record.name, "status": "ok", "head_fit": head is not None}
+            if head is not None:
+                entry["scalp_covered"] = round(scalp_covered(lapa, head), 3)
+            if (labels == CELEBAMASK_HQ.index("hat")).any():
+                entry["headwear"] = True
+            manifest.record(entry)
     renderer.close()
-    failed = {name for name, status in done.items() if status == "failed"}
-    training = set(done)
+    failed = {e["name"] for e in manifest.with_status("failed")}
+    headwear = {e["name"] for e in manifest.entries.values() if e.get("headwear")}
+    training = set(manifest.entries)
     for split in ("train", "val"):
         lst = data / f"{split}_list.txt"
         if lst.is_file():
@@ -207,7 +198,7 @@ def make_celebamask_data(
     # `celeb1k_list.txt`): to weigh one source's labels more.
     for source_name, names in sorted(crops_by_source(training).items()):
         write_text_atomic(out / f"{source_name}_list.txt", "".join(f"{n}\n" for n in names))
-    return counts
+    return manifest.counts
 
 
 def crops_by_source(names) -> dict[str, list[str]]:

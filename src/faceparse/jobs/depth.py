@@ -22,7 +22,7 @@ from ..depth.render import DepthConfig, DepthRenderer
 from ..errors import ConfigError, DataError
 from ..imageio import atomic_open, read_rgb, write_png_atomic, write_text_atomic
 from ..visualize import depth_to_rgb, montage
-from .manifest import read_manifest
+from .manifest import Manifest
 
 MANIFEST = "manifest.jsonl"
 
@@ -59,11 +59,6 @@ def _run(task: Task) -> dict:
     return entry
 
 
-def latest_entries(out: Path) -> dict[tuple[str, str], dict]:
-    """The latest entry per (split, name); torn last lines from a kill are ignored."""
-    return {(e["split"], e["name"]): e for e in read_manifest(out / MANIFEST)}
-
-
 def plan(dataset: str, root: Path, splits: Iterable[str], out: Path, **options) -> list[Task]:
     tasks = []
     for split in splits:
@@ -83,7 +78,8 @@ def make_depth(
     progress: Callable[[Iterator, int], Iterator] = lambda it, n: it,
     **options,
 ) -> dict[str, int]:
-    """Render depth for a dataset; returns counts per status. Resumes where a run stopped."""
+    """Render depth for a dataset; returns counts (`Manifest.counts`: this run's by status,
+    and `kept`, finished by an earlier run). Resumes where a run stopped."""
     config = config or DepthConfig()
     root, out = Path(root), Path(out)
     splits = list(splits) if splits else list(DATASETS[dataset].check_splits(root))
@@ -100,27 +96,25 @@ def make_depth(
     write_text_atomic(previous_config, cfg_json)
 
     tasks = plan(dataset, root, splits, out, **options)
-    done = latest_entries(out)
-    # Resume: finished images and images without a face are not redone; errors are retried.
-    todo = [t for t in tasks if not _finished(done.get((t.split, t.name)), Path(t.out))]
-    with open(out / MANIFEST, "a", encoding="utf-8") as manifest:
+    with Manifest(out / MANIFEST, key=lambda e: (e["split"], e["name"])) as manifest:
+        # Resume: finished images and images without a face are not redone; errors are retried.
+        todo = []
+        for t in tasks:
+            if _finished(manifest.done((t.split, t.name)), Path(t.out)):
+                manifest.keep()
+            else:
+                todo.append(t)
         for entry in progress(_execute(todo, config, workers, renderer), len(todo)):
-            manifest.write(json.dumps(entry) + "\n")
-            manifest.flush()
-            done[(entry["split"], entry["name"])] = entry
-    counts: dict[str, int] = {}
+            manifest.record(entry)
     for split in splits:
         names = [
             t.name
             for t in tasks
-            if t.split == split and done.get((split, t.name), {}).get("status") == "ok"
+            if t.split == split and (manifest.done((split, t.name)) or {}).get("status") == "ok"
         ]
         with atomic_open(out / f"{split}_list.txt", "w") as f:
             f.writelines(f"{n}\n" for n in names)
-    for t in tasks:
-        status = done.get((t.split, t.name), {}).get("status", "missing")
-        counts[status] = counts.get(status, 0) + 1
-    return counts
+    return manifest.counts
 
 
 def _finished(entry: dict | None, out: Path) -> bool:

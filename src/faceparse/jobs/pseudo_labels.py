@@ -20,7 +20,6 @@ resumes and records images it cannot use.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +34,7 @@ from ..face.detect import Face, FaceDetector
 from ..imageio import list_images, read_gray, read_rgb, write_png_atomic, write_text_atomic
 from ..labels import FASSEG, IGNORE_INDEX, LAPA, mapping_lut
 from ..parsing.landmark_parser import LandmarkParser
-from .manifest import read_manifest
+from .manifest import Manifest
 
 
 @dataclass
@@ -129,30 +128,22 @@ def make_training_crops(
     out = Path(out)
     detector, parser = FaceDetector(), LandmarkParser(teacher)
     out.mkdir(parents=True, exist_ok=True)
-    manifest_path = out / "manifest.jsonl"
-    done = {entry["name"]: entry for entry in read_manifest(manifest_path)}
-    counts = {"written": 0, "kept": 0, "no_face": 0, "failed": 0}
-    with open(manifest_path, "a") as manifest:
+    with Manifest(out / "manifest.jsonl") as manifest:
         for src in sources:
             if progress is not None:
                 progress()
             if isinstance(src, DataError):
-                entry = {"name": src.path.name, "status": "failed", "reason": str(src)}
-            elif src.name in done:
-                counts["kept"] += 1
-                continue
+                manifest.record({"name": src.path.name, "status": "failed", "reason": str(src)})
+            elif manifest.done(src.name):
+                manifest.keep()
             else:
-                entry = _crop_one(src, detector, parser, out, size)
-            counts[{"ok": "written"}.get(entry["status"], entry["status"])] += 1
-            manifest.write(json.dumps(entry) + "\n")
-            manifest.flush()
-            done[entry["name"]] = entry
+                manifest.record(_crop_one(src, detector, parser, out, size))
     for split in ("train", "val"):
-        names = sorted(n for n, e in done.items() if e["status"] == "ok" and e["split"] == split)
+        names = sorted(e["name"] for e in manifest.with_status("ok") if e["split"] == split)
         write_text_atomic(out / f"{split}_list.txt", "".join(f"{n}\n" for n in names))
     detector.close()
     parser.close()
-    return counts
+    return manifest.counts
 
 
 def _crop_one(src: Source, detector, parser, out: Path, size: int) -> dict:
