@@ -76,3 +76,23 @@ def test_remapped_classifier_rows_start_from_the_class_each_converts_to():
     assert rows[c("hat")] == 0 and rows[c("cloth")] == 0 and rows[c("neck")] == 0
     assert rows[c("mouth")] == LAPA.index("inner_mouth") and rows[c("hair")] == LAPA.index("hair")
     assert out["classify.weight"][c("nose"), 0, 0, 0] == LAPA.index("nose")
+
+
+def test_a_checkpoint_carries_its_cards_and_one_without_them_still_loads(
+    student_checkpoint, tmp_path
+):
+    from faceparse.models.files import checkpoint_networks
+
+    state = torch.load(student_checkpoint, map_location="cpu", weights_only=False)
+    assert state["cards"]["rgb"]["arch"] == "student" and state["cards"]["rgb"]["space"] == "lapa"
+    assert state["cards"]["depth"]["modality"] == "depth"
+    found = checkpoint_networks(student_checkpoint)
+    _, card = found.parser("rgb")
+    assert (card.arch, card.space, card.modality) == ("student", "lapa", "rgb")
+    older = tmp_path / "older.pt"
+    torch.save({k: v for k, v in state.items() if k != "cards"}, older)
+    again = checkpoint_networks(older)
+    assert again.parser("rgb")[1] == card and set(again.networks) == set(found.networks)
+    x = torch.rand(1, 3, 64, 64)
+    with torch.no_grad():
+        assert torch.equal(found.network("rgb")(x), again.network("rgb")(x))

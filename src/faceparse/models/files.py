@@ -174,28 +174,43 @@ class CheckpointNetworks:
 
 def checkpoint_networks(path: str | Path) -> CheckpointNetworks:
     """Every network a checkpoint holds (the discriminator left out: it parses nothing), built
-    from the checkpoint's own config and loaded in eval mode."""
+    from the cards the checkpoint carries and loaded in eval mode."""
     path = Path(path)
     state = read_checkpoint(path)
-    cfg = state["config"]
-    space = get_label_space(state["label_space"])
-    arch, size = cfg["model"]["parser"], cfg["data"]["size"]
+    cards = state.get("cards") or _cards_from_config(state)
+    parsers = {m: ParserCard(**cards[m]) for m in ("rgb", "depth") if m in cards}
+    any_card = next(iter(parsers.values()))
+    space = any_card.label_space
     builders = {
-        "rgb": lambda: build_parser(arch, space.num_classes, 3),
-        "depth": lambda: build_parser(arch, space.num_classes, 1),
-        "translator": lambda: UNetTranslator(3, 1, cfg["model"]["translator_width"]),
+        m: (lambda c=c: build_parser(c.arch, space.num_classes, c.in_channels))
+        for m, c in parsers.items()
     }
+    if "translator" in cards:
+        builders["translator"] = lambda: UNetTranslator(3, 1, cards["translator"]["width"])
     networks = {}
     for name, build in builders.items():
         if name in state["models"]:
             net = build()
             net.load_state_dict(state["models"][name])
             networks[name] = net.eval()
+    mode = state["config"]["mode"]
+    return CheckpointNetworks(
+        path, mode, space.name, any_card.size, any_card.arch, any_card.trained, networks
+    )
+
+
+def _cards_from_config(state: dict) -> dict:
+    """The cards of a checkpoint written before checkpoints carried them, from its config."""
+    cfg = state["config"]
     trained = (
         f"faceparse train: mode {cfg['mode']}, {cfg['optim']['steps']} steps on "
         f"{cfg['data']['root']}"
     )
-    return CheckpointNetworks(path, cfg["mode"], space.name, size, arch, trained, networks)
+    card = {"arch": cfg["model"]["parser"], "space": state["label_space"]}
+    card |= {"size": cfg["data"]["size"], "trained": trained}
+    cards: dict = {m: {**card, "modality": m} for m in ("rgb", "depth") if m in state["models"]}
+    cards["translator"] = {"width": cfg["model"]["translator_width"]}
+    return cards
 
 
 def load_parser_file(path: str | Path, modality: str) -> tuple[nn.Module, ParserCard]:

@@ -13,6 +13,7 @@ import json
 import random
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ from ..losses import (
     discriminator_adversarial,
     parser_loss,
 )
-from ..models.files import load_parser, read_checkpoint, remap_classes
+from ..models.files import ParserCard, load_parser, read_checkpoint, remap_classes
 from ..models.runtime import resolve_device
 from .augment import DecodedFaces, DeviceAugment
 from .checkpoint import load_checkpoint, save_checkpoint
@@ -206,9 +207,24 @@ class Trainer:
         progress = (step - o.warmup_steps) / max(1, o.steps - o.warmup_steps)
         return o.lr * (1 - min(progress, 1.0)) ** o.poly_power
 
+    def cards(self) -> dict:
+        """What rebuilds each network of the checkpoint without its config: a ParserCard per
+        parser, the translator's width."""
+        cfg = self.config
+        trained = f"faceparse train: mode {cfg.mode}, {cfg.optim.steps} steps on {cfg.data.root}"
+        cards: dict = {
+            m: asdict(ParserCard(cfg.model.parser, m, self.space.name, cfg.data.size, trained))
+            for m in ("rgb", "depth")
+            if m in self.models
+        }
+        if "translator" in self.models:
+            cards["translator"] = {"width": cfg.model.translator_width}
+        return cards
+
     def state(self) -> dict:
         return {
             "config": self.config.to_dict(),
+            "cards": self.cards(),
             "label_space": self.space.name,
             "step": self.step,
             "models": {n: m.state_dict() for n, m in self.models.items()},
