@@ -190,3 +190,25 @@ def test_png_encoding_keeps_every_pixel(tmp_path):
         np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "x.png")), array)
     mask = np.eye(4, dtype=bool)
     assert np.asarray(Image.open(io.BytesIO(encode_png(mask)))).max() == 255
+
+
+def test_headers_that_claim_more_than_the_data_holds_fail_fast_and_flat_photos_pass():
+    import time
+
+    from hostile_corpus import _claims_more, _many_scans  # tests/helpers, on the path
+
+    from faceparse.imageio import decode_rgb
+
+    t0 = time.perf_counter()
+    with pytest.raises(DataError, match=r"damaged: \d+ bytes cannot hold the 7300×5466 pixels"):
+        decode_rgb(_claims_more(7300, 5466, rows=50), "claims.png")
+    assert time.perf_counter() - t0 < 1  # refused from the header, not decoded for seconds
+    progressive = io.BytesIO()
+    Image.fromarray(np.full((64, 64, 3), 90, np.uint8)).save(progressive, "JPEG", progressive=True)
+    with pytest.raises(DataError, match=r"JPEG with 50\d\d scans \(over 100\): refused"):
+        decode_rgb(_many_scans(progressive.getvalue()), "scans.jpg")
+    # the most compressible real photos stay well above the bounds: flat 24 Mpx PNG and JPEG
+    for fmt in ("PNG", "JPEG"):
+        flat = io.BytesIO()
+        Image.fromarray(np.zeros((4000, 6000, 3), np.uint8)).save(flat, fmt, optimize=True)
+        assert decode_rgb(flat.getvalue(), f"flat.{fmt.lower()}").shape == (4000, 6000, 3)

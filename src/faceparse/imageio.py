@@ -30,6 +30,16 @@ from .errors import DataError
 # photo, more than any phone camera gives) keeps one photo under 2 GB. Larger files are refused
 # from their header, before a pixel is decoded. Pillow's own process-wide limit is left alone.
 DEFAULT_MAX_PIXELS = 40_000_000
+# The formats photos come in; files in any other (EPS, PDF, ICNS, …) never reach the Pillow
+# plugin that would decode them (EPS runs Ghostscript where it is installed). MPO: cameras'
+# multi-picture JPEGs.
+PHOTO_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "TIFF", "BMP", "GIF")
+# A progressive JPEG has about 10 scans; a crafted one with thousands makes libjpeg decode for
+# minutes, uninterruptibly (issue #26: 5,000 scans in 436 KB took 15.5 s).
+MAX_JPEG_SCANS = 100
+# Deflate packs at most about 1032 bytes into one: a PNG smaller than its rows (at 1 bit a
+# pixel, the least a PNG stores) over twice that ratio cannot hold the pixels its header claims.
+PNG_MAX_RATIO = 2 * 1032
 
 
 def _open(path: str | os.PathLike, max_pixels: int | None) -> Image.Image:
@@ -53,7 +63,7 @@ def _decode(source: Path | IO[bytes], path: Path, max_pixels: int | None) -> Ima
         with warnings.catch_warnings():
             # Pillow warns above its own limit; ours is checked just below instead.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            im = Image.open(source)
+            im = Image.open(source, formats=_photo_formats())
     except Image.DecompressionBombError as e:
         # Pillow's own hard limit (twice its warning limit, ~179 Mpx) came before ours.
         found = re.search(r"\((\d+) pixels\)", str(e))
@@ -62,7 +72,10 @@ def _decode(source: Path | IO[bytes], path: Path, max_pixels: int | None) -> Ima
         raise DataError(path, "too_large", f"{size} is over {limit}Pillow's hard limit") from None
     except UnidentifiedImageError:
         raise DataError(
-            path, "unreadable", "cannot decode image: not an image, or a format Pillow cannot read"
+            path,
+            "unreadable",
+            "cannot decode image: not an image, or not a photo format "
+            f"({', '.join(PHOTO_FORMATS)})",
         ) from None
     except Exception as e:  # Pillow raises many types for damaged headers
         raise DataError(path, "unreadable", f"cannot decode image ({e})") from None
@@ -76,11 +89,46 @@ def _decode(source: Path | IO[bytes], path: Path, max_pixels: int | None) -> Ima
             f"{w}×{h} is {w * h / 1e6:.1f} Mpx, over the {max_pixels / 1e6:g} Mpx limit "
             "(raise it with --max-pixels)",
         )
+    _check_data_fits_header(source, im, path)
     try:
         im.load()  # decode now, so a truncated file fails here and not later
     except Exception as e:
         raise DataError(path, "unreadable", f"cannot decode image ({e})") from None
     return im
+
+
+@functools.cache
+def _photo_formats() -> tuple[str, ...]:
+    Image.init()  # registers every plugin: Image.open finds only those already loaded
+    return tuple(f for f in PHOTO_FORMATS if f in Image.OPEN)
+
+
+def _check_data_fits_header(source: Path | IO[bytes], im: Image.Image, path: Path) -> None:
+    """Refuse, before decoding, a PNG or JPEG whose data is far too small for the size its
+    header claims (a damaged or crafted file would otherwise cost seconds and gigabytes to
+    find out), and a JPEG with an absurd number of scans."""
+    if im.format not in ("PNG", "JPEG", "MPO"):
+        return
+    data = source.read_bytes() if isinstance(source, Path) else source.getvalue()
+    w, h = im.size
+    if im.format == "PNG":
+        needed = h * (1 + (w + 7) // 8) // PNG_MAX_RATIO
+    else:
+        # Huffman coding spends at least one bit on each 8×8 block's DC term; half that, for
+        # margin (arithmetic-coded JPEGs, almost unused, could go below it)
+        needed = -(-w // 8) * -(-h // 8) // 16
+        scans = data.count(b"\xff\xda")
+        if scans > MAX_JPEG_SCANS:
+            raise DataError(
+                path, "unreadable", f"JPEG with {scans} scans (over {MAX_JPEG_SCANS}): refused"
+            )
+    if len(data) < needed:
+        raise DataError(
+            path,
+            "unreadable",
+            f"damaged: {len(data)} bytes cannot hold the {w}×{h} pixels its header claims "
+            f"(a {im.format} of that size needs at least {needed})",
+        )
 
 
 @functools.cache

@@ -63,6 +63,34 @@ def _bomb(width: int, height: int) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
 
 
+def _claims_more(width: int, height: int, rows: int) -> bytes:
+    """An RGB PNG whose header claims width×height but whose data holds `rows` rows."""
+    body = zlib.compress((b"\0" + b"\x80" * (3 * width)) * rows, 9)
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def _resized_header(jpeg: bytes, width: int, height: int) -> bytes:
+    """A baseline JPEG with its frame header's size patched (the data stays as it was)."""
+    out = bytearray(jpeg)
+    at = out.find(b"\xff\xc0")
+    out[at + 5 : at + 9] = struct.pack(">HH", height, width)
+    return bytes(out)
+
+
+def _many_scans(progressive: bytes, scans: int = 5000) -> bytes:
+    """A progressive JPEG with its shortest scan repeated `scans` times before the end."""
+    end = progressive.rfind(b"\xff\xd9")
+    starts = [i for i in range(len(progressive) - 1) if progressive[i : i + 2] == b"\xff\xda"]
+    segments = [progressive[a:b] for a, b in zip(starts, [*starts[1:], end], strict=True)]
+    return progressive[:end] + min(segments, key=len) * scans + progressive[end:]
+
+
 def _encoded(array: np.ndarray, fmt: str, mode: str | None = None, **kw) -> bytes:
     im = Image.fromarray(array)
     if mode:
@@ -148,6 +176,15 @@ def write_corpus(folder: Path) -> list[Case]:
     add("face.bmp", _encoded(small_face, "BMP"), "parsed", face=True)
     add("face.webp", _encoded(small_face, "WEBP"), "parsed", face=True)
     add("photo.jpg", _encoded(face, "JPEG", quality=92), "parsed", face=True)
+    # Round two (issue #26): sides OpenCV's remap in MediaPipe aborts on, headers that claim
+    # far more than the data holds, absurd scan counts, formats no photo comes in.
+    add("side_32767x10.png", _bomb(32767, 10), "parsed")
+    add("side_10x33000.png", _bomb(10, 33000), "parsed")
+    add("panorama_40000x1000.png", _bomb(40000, 1000), "parsed")
+    add("claims_7300x5466.png", _claims_more(7300, 5466, rows=50), "failed", "damaged")
+    add("patched_to_6000.jpg", _resized_header(jpeg, 6000, 6000), "failed", "damaged")
+    add("scans_5000.jpg", _many_scans(_encoded(face, "JPEG", progressive=True)), "failed", "scans")
+    add("vector.eps", _encoded(small_face, "EPS"), "failed", "not a photo format")
 
     for name, content in files.items():
         (folder / name).write_bytes(content)

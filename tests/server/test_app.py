@@ -154,7 +154,8 @@ def test_server_messages_for_non_images_carry_no_python_reprs(default_parser):
     res = client.post("/parse", files={"image": ("notes.txt", b"hello there")})
     assert res.status_code == 400
     assert res.json()["detail"] == (
-        "notes.txt: cannot decode image: not an image, or a format Pillow cannot read"
+        "notes.txt: cannot decode image: not an image, or not a photo format "
+        "(JPEG, MPO, PNG, WEBP, TIFF, BMP, GIF)"
     )
 
 
