@@ -7,6 +7,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytest
 from PIL import Image
 from skimage import data
 from typer.testing import CliRunner
@@ -52,3 +53,32 @@ def test_min_face_no_context_flip_and_input_size_reach_the_parser(tmp_path):
     larger = summary("astronaut.png", "--input-size", "288")["areas"]
     assert larger != summary("astronaut.png")["areas"]  # parsed on a finer grid: borders move
     assert abs(larger["hair"] - whole) < 0.05 * whole
+
+
+@pytest.mark.parametrize(("workers", "sig"), [(1, "SIGINT"), (2, "SIGTERM")])
+def test_an_interrupted_batch_reports_what_it_did_and_what_it_did_not(tmp_path, workers, sig):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    photos = tmp_path / "in"
+    photos.mkdir()
+    for i in range(40):
+        Image.fromarray(data.astronaut()).save(photos / f"p{i:02d}.jpg")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "faceparse", "parse", str(photos), "-o", str(out)]
+    job = subprocess.Popen([*command, "--workers", str(workers)], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("*.labels.png")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    running = json.loads((out / "report.json").read_text())
+    assert running["running"] is True and running["inputs"] == []  # a killed run says so
+    job.send_signal(getattr(signal, sig))
+    _, err = job.communicate(timeout=120)
+    report = json.loads((out / "report.json").read_text())
+    assert job.returncode == 130 and report["exit_code"] == 130 and report["interrupted"] is True
+    done = {Path(e["input"]).name for e in report["inputs"]}
+    assert 1 <= len(done) < 40 and len(done) + len(report["not_done"]) == 40
+    assert all(e["status"] == "ok" for e in report["inputs"])
+    assert "interrupted" in err and "not done" in err

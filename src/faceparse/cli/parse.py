@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from pathlib import Path
 
 import typer
@@ -113,7 +114,16 @@ def parse_command(
         def step(name: str) -> None:
             bar.update(task, advance=1, description=name)
 
-        report = run_parse_job(parser, inputs, job, progress=step, workers=workers)
+        try:
+            report = run_parse_job(parser, inputs, job, progress=step, workers=workers)
+        except KeyboardInterrupt:
+            report = json.loads((out / "report.json").read_text())
+            console.print(
+                f"[red]interrupted[/]: {len(report['inputs'])} input(s) reported, "
+                f"{len(report.get('not_done', []))} not done, in {out / 'report.json'}; "
+                "run again to resume"
+            )
+            raise typer.Exit(report["exit_code"]) from None
     for entry in report["inputs"]:
         if entry["status"] in ("failed", "no_face"):
             console.print(

@@ -7,14 +7,17 @@ written atomically and the JSON last, so a rerun skips what is done (resume) and
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import multiprocessing
 import os
+import signal
 import tempfile
+import threading
 from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,18 +203,45 @@ def run_parse_job(
     paths, entries = collect_inputs(inputs)
     stems = output_stems(paths)
     tasks = [(path, stems[path], options, len(paths) == 1) for path in paths]
+    # Until the job ends, report.json says it runs: a killed job's report never looks complete.
+    started = {"running": True, "pid": os.getpid(), "counts": {}, "inputs": []}
+    write_text_atomic(options.out / "report.json", json.dumps(started, indent=2))
+    interrupted = False
     try:
-        if workers > 1 and len(tasks) > 1:
-            if isinstance(parser, FaceParser):
-                raise ConfigError("workers > 1 need a function that makes the parser")
-            entries += _in_processes(parser, tasks, workers, progress)
-        else:
-            parser = parser if isinstance(parser, FaceParser) else parser()
-            _in_this_process(parser, tasks, progress, entries)
+        with _sigterm_as_interrupt():
+            if workers > 1 and len(tasks) > 1:
+                if isinstance(parser, FaceParser):
+                    raise ConfigError("workers > 1 need a function that makes the parser")
+                _in_processes(parser, tasks, workers, progress, entries)
+            else:
+                parser = parser if isinstance(parser, FaceParser) else parser()
+                _in_this_process(parser, tasks, progress, entries)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        report = job_report(entries)
+        reported = {e["input"] for e in entries}
+        not_done = [str(path) for path in paths if str(path) not in reported]
+        report = job_report(entries, interrupted, not_done)
         write_text_atomic(options.out / "report.json", json.dumps(report, indent=2))
     return report
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (a service stop, `kill`) ends the job as Ctrl-C does: what is done is reported."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _in_this_process(parser: FaceParser, tasks: list[tuple], progress, entries: list) -> None:
@@ -248,22 +278,41 @@ def _parse_in_worker(task: tuple) -> dict:
     return parse_input(_worker_parser, *task)
 
 
-def _in_processes(make_parser, tasks: list[tuple], workers: int, progress) -> list[dict]:
-    """Entries of `tasks` parsed by `workers` fresh (spawned) processes, in input order. A
-    worker that dies (killed, out of memory) fails the inputs not yet done; a rerun resumes."""
-    entries: list[dict] = []
+# Seconds an interrupted job waits for the inputs its workers are parsing, to report them.
+INTERRUPT_GRACE_S = 5
+
+
+def _in_processes(make_parser, tasks: list[tuple], workers: int, progress, entries: list) -> None:
+    """Appends the entries of `tasks`, parsed by `workers` fresh (spawned) processes, in input
+    order. A worker that dies (killed, out of memory) fails the inputs not yet done; on an
+    interrupt every input finished so far, in any worker, is kept; a rerun resumes."""
     context = multiprocessing.get_context("spawn")  # forking a process with live threads hangs
-    with ProcessPoolExecutor(workers, context, _start_worker, (make_parser,)) as pool:
-        try:
-            for entry in pool.map(_parse_in_worker, tasks):
-                if progress is not None:
-                    progress(Path(entry["input"]).name)
-                entries.append(entry)
-        except BrokenProcessPool:
-            for path, *_ in tasks[len(entries) :]:
+    pool = ProcessPoolExecutor(workers, context, _start_worker, (make_parser,))
+    futures = [pool.submit(_parse_in_worker, task) for task in tasks]
+    interrupted = False
+    try:
+        for future, (path, *_) in zip(futures, tasks, strict=True):
+            try:
+                entry = future.result()
+            except BrokenProcessPool:
                 reason = "a worker process died before this input was done; rerun to resume"
-                entries.append({"input": str(path), "status": "failed", "reason": reason})
-    return entries
+                entry = {"input": str(path), "status": "failed", "reason": reason}
+            if progress is not None:
+                progress(Path(entry["input"]).name)
+            entries.append(entry)
+    except KeyboardInterrupt:
+        interrupted = True
+        for future in futures:
+            future.cancel()  # those not started; the inputs in flight get a moment to finish
+        wait(futures, timeout=INTERRUPT_GRACE_S)
+        kept = {e["input"] for e in entries}
+        for future, (path, *_) in zip(futures, tasks, strict=True):
+            finished = future.done() and not future.cancelled() and future.exception() is None
+            if str(path) not in kept and finished:
+                entries.append(future.result())
+        raise
+    finally:
+        pool.shutdown(wait=not interrupted, cancel_futures=True)
 
 
 def parse_input(
@@ -326,15 +375,25 @@ EXIT_ALL_FAILED = 1  # no input could be parsed
 EXIT_SOME_FAILED = 3  # some inputs failed (listed in report.json); 2 is a usage error
 
 
-def job_report(entries: list[dict]) -> dict:
+EXIT_INTERRUPTED = 130  # Ctrl-C or SIGTERM: the report lists what was done and what was not
+
+
+def job_report(
+    entries: list[dict], interrupted: bool = False, not_done: list[str] | None = None
+) -> dict:
     counts: dict[str, int] = {}
     for e in entries:
         counts[e["status"]] = counts.get(e["status"], 0) + 1
     failed = counts.get("failed", 0)
-    if not failed:
+    if interrupted:
+        code = EXIT_INTERRUPTED
+    elif not failed:
         code = EXIT_ALL_DONE
     elif failed == len(entries):
         code = EXIT_ALL_FAILED
     else:
         code = EXIT_SOME_FAILED
-    return {"counts": counts, "exit_code": code, "inputs": entries}
+    report = {"counts": counts, "exit_code": code, "interrupted": interrupted}
+    if not_done:
+        report["not_done"] = not_done
+    return {**report, "inputs": entries}
