@@ -201,3 +201,19 @@ def test_output_stems_are_unique_however_the_inputs_are_named():
     assert len(set(stems.values())) == len(paths)
     assert stems[Path("x/a.png")] == "a_png" and stems[Path("y/a_png.jpg")] == "a_png_jpg"
     assert stems[Path("y/b.png")] == "y_b_png"
+
+
+def test_an_input_named_report_never_meets_the_jobs_report(tmp_path):
+    from faceparse.jobs.parse import ParseJobOptions, output_stems, run_parse_job
+
+    assert output_stems([Path("in/report.png")]) == {Path("in/report.png"): "report_png"}
+    photos = tmp_path / "in"
+    photos.mkdir()
+    Image.fromarray(data.astronaut()).save(photos / "report.png")
+    out = tmp_path / "out"
+    options = ParseJobOptions(out)
+    first = run_parse_job(FaceParser.load("default"), [str(photos)], options)
+    assert first["inputs"][0]["status"] == "ok" and first["inputs"][0]["output"] == "report_png"
+    assert json.loads((out / "report_png.json").read_text())["num_faces"] == 1
+    again = run_parse_job(FaceParser.load("default"), [str(photos)], options)
+    assert again["inputs"][0]["status"] == "done_before"  # its own summary, not the report

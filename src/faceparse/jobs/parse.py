@@ -84,6 +84,10 @@ def collect_inputs(items: list[str]) -> tuple[list[Path], list[dict]]:
     return list(unique.values()), missing
 
 
+# The job's own files in --out (report.json): no input's outputs may take these stems.
+JOB_STEMS = ("report",)
+
+
 def output_stems(paths: list[Path]) -> dict[Path, str]:
     """A file-name stem per input, unique even when two files share a stem (a.jpg and a.png)
     or two folders hold the same name: the plain stem where it is unique, else the stem with
@@ -95,7 +99,8 @@ def output_stems(paths: list[Path]) -> dict[Path, str]:
     ]
     counts = [Counter(name(p) for p in paths) for name in namings]
     stems: dict[Path, str] = {}
-    used: set[str] = set()  # a.png's "a_png" must not meet a_png.jpg's plain stem
+    # a.png's "a_png" must not meet a_png.jpg's plain stem, nor report.png the job's report
+    used: set[str] = set(JOB_STEMS)
     for i, p in enumerate(paths):
         unique = [
             name(p)
