@@ -19,7 +19,15 @@ class DataError(FaceparseError, ValueError):
     """A data file (photo, label map, depth map, video) that cannot be used. `kind` groups
     problems in reports."""
 
-    KINDS = ("missing", "unreadable", "format", "label_ids", "size_mismatch", "too_large")
+    KINDS = (
+        "missing",
+        "unreadable",
+        "format",
+        "label_ids",
+        "size_mismatch",
+        "too_large",
+        "unwritable",
+    )
 
     def __init__(self, path: str | os.PathLike, kind: str, reason: str):
         assert kind in self.KINDS, kind

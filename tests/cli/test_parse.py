@@ -82,3 +82,14 @@ def test_an_interrupted_batch_reports_what_it_did_and_what_it_did_not(tmp_path, 
     assert 1 <= len(done) < 40 and len(done) + len(report["not_done"]) == 40
     assert all(e["status"] == "ok" for e in report["inputs"])
     assert "interrupted" in err and "not done" in err
+
+
+def test_an_output_folder_that_cannot_be_written_is_one_line_before_any_model_loads(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    photo = tmp_path / "p.png"
+    Image.fromarray(data.astronaut()).save(photo)
+    res = CliRunner().invoke(cli_app, ["parse", str(photo), "-o", str(blocker / "out")])
+    assert res.exit_code == 2, res.output
+    line = " ".join(res.output.split())
+    assert "a_file/out: output folder cannot be written" in line and "Traceback" not in line

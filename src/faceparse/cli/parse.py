@@ -81,10 +81,11 @@ def parse_command(
 
     Exit code: 0 when every input was parsed (with or without faces), 1 when none could be,
     3 when some failed (see report.json), 2 for a usage error."""
-    from ..jobs.parse import ParseJobOptions, run_parse_job
+    from ..jobs.parse import ParseJobOptions, check_output_folder, run_parse_job
     from ..models.runtime import set_threads
     from ..parsing import FaceParser, ParseOptions
 
+    check_output_folder(out)  # a one-line error now, not after the model loads
     set_threads(threads)
     options = ParseOptions(
         detect=detect,

@@ -60,7 +60,12 @@ def collect_inputs(items: list[str]) -> tuple[list[Path], list[dict]]:
     for item in items:
         path = Path(item)
         if path.is_dir():
-            matches = sorted(p for p in path.iterdir() if _usable(p) and not p.is_dir())
+            try:
+                matches = sorted(p for p in path.iterdir() if _usable(p) and not p.is_dir())
+            except OSError as e:  # an unreadable folder is one failed entry, not a traceback
+                reason = f"cannot list the folder ({e.strerror or e})"
+                missing.append({"input": item, "status": "failed", "reason": reason})
+                continue
         elif path.is_file() or path.is_symlink():
             matches = [path]
         else:
@@ -86,6 +91,16 @@ def collect_inputs(items: list[str]) -> tuple[list[Path], list[dict]]:
 
 # The job's own files in --out (report.json): no input's outputs may take these stems.
 JOB_STEMS = ("report",)
+
+
+def check_output_folder(out: Path) -> None:
+    """DataError, before any model loads, where `out` cannot be made or written."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".faceparse-write-check-"):
+            pass
+    except OSError as e:
+        raise DataError(out, "unwritable", f"output folder cannot be written ({e.strerror or e})")
 
 
 def output_stems(paths: list[Path]) -> dict[Path, str]:
@@ -205,6 +220,7 @@ def run_parse_job(
     worker process makes its own and the inputs are spread over them (in order). Nothing an
     input does stops the batch: each failure, expected or not, becomes a `failed` entry with its
     reason, and report.json is written even if the job is interrupted."""
+    check_output_folder(options.out)
     paths, entries = collect_inputs(inputs)
     stems = output_stems(paths)
     tasks = [(path, stems[path], options, len(paths) == 1) for path in paths]
