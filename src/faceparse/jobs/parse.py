@@ -100,7 +100,8 @@ def check_output_folder(out: Path) -> None:
         with tempfile.NamedTemporaryFile(dir=out, prefix=".faceparse-write-check-"):
             pass
     except OSError as e:
-        raise DataError(out, "unwritable", f"output folder cannot be written ({e.strerror or e})")
+        reason = f"output folder cannot be written ({e.strerror or e})"
+        raise DataError(out, "unwritable", reason) from None
 
 
 def output_stems(paths: list[Path]) -> dict[Path, str]:
