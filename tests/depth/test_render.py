@@ -64,7 +64,7 @@ def test_head_and_face_depth_on_real_faces(fasseg_root, tmp_path):
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     entries = [json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()]
-    assert {e["name"]: e["status"] for e in entries} == {"a": "ok", "b": "no_face", "c": "error"}
+    assert {e["name"]: e["status"] for e in entries} == {"a": "ok", "b": "no_face", "c": "failed"}
     assert (out / "all_list.txt").read_text() == "a\n"
     assert (out / "depth" / "a.png").is_file() and not (out / "depth" / "b.png").exists()
     CliRunner().invoke(app, args)

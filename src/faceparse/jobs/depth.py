@@ -2,7 +2,7 @@
 
 OUT/depth/<name>.png      written atomically; an existing file is not redone (resume)
 OUT/{split}_list.txt      names with depth, per split
-OUT/manifest.jsonl        one line per image: status ok | no_face | error, reason, fit quality
+OUT/manifest.jsonl        one line per image: status ok | no_face | failed, reason, fit quality
 OUT/config.json           the DepthConfig used (hair source recorded: never ground truth)
 """
 
@@ -53,9 +53,9 @@ def _run(task: Task) -> dict:
         if info.status == "ok":
             write_png_atomic(task.out, depth)
     except DataError as e:
-        entry.update(status="error", reason=f"{e.kind}: {e}")
+        entry.update(status="failed", reason=f"{e.kind}: {e}")
     except Exception as e:  # one bad image must not stop a batch of thousands
-        entry.update(status="error", reason=f"{type(e).__name__}: {e} ({task.image})")
+        entry.update(status="failed", reason=f"{type(e).__name__}: {e} ({task.image})")
     return entry
 
 

@@ -21,7 +21,7 @@ from ..errors import FaceparseError
 
 STATUSES = ("ok", "no_face", "failed")
 # Statuses manifests were written with before the one vocabulary, read as today's.
-_EARLIER = {"fitted": "ok", "no_fit": "ok"}
+_EARLIER = {"fitted": "ok", "no_fit": "ok", "error": "failed"}
 
 
 def read_manifest(path: Path) -> list[dict]:
@@ -34,8 +34,9 @@ def read_manifest(path: Path) -> list[dict]:
                 entry = json.loads(line)
             except json.JSONDecodeError:
                 continue
-            if entry.get("status") in _EARLIER:
+            if entry.get("status") in ("fitted", "no_fit"):
                 entry["head_fit"] = entry["status"] == "fitted"
+            if entry.get("status") in _EARLIER:
                 entry["status"] = _EARLIER[entry["status"]]
             entries.append(entry)
     return entries
