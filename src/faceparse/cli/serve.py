@@ -32,6 +32,15 @@ def serve_command(
         help="Web origin (https://app.example) whose pages may POST here (repeatable); the "
         "server's own page always may, other sites' never.",
     ),
+    parse_slots: int = typer.Option(
+        2, min=1, help="Photos read, decoded and parsed at once per worker process."
+    ),
+    slot_wait: float = typer.Option(
+        10.0, min=0, help="Seconds a photo waits for a slot before 503 with Retry-After."
+    ),
+    body_timeout: float = typer.Option(
+        60.0, min=1, help="Seconds an upload may take to arrive before 408."
+    ),
     backend: Backend = "auto",
     device: Device = "auto",
     threads: Threads = 1,
@@ -51,6 +60,9 @@ def serve_command(
         "device": device,
         "allowed_hosts": allowed_hosts(host, allowed_host or []),
         "allowed_origins": allowed_origin or [],
+        "parse_slots": parse_slots,
+        "slot_wait_s": slot_wait,
+        "body_timeout_s": body_timeout,
     }
     os.environ[SERVER_ENV] = json.dumps(settings)
     uvicorn.run(
@@ -60,6 +72,7 @@ def serve_command(
         port=port,
         workers=workers,
         log_level="info",
+        timeout_keep_alive=5,  # an idle connection is closed after 5 s
     )
 
 

@@ -28,6 +28,7 @@ from ..errors import DataError, FaceparseError
 from ..imageio import DEFAULT_MAX_PIXELS, decode_rgb, encode_png
 from ..parsing.catalog import MODEL_NAMES, models_help
 from ..visualize import depth_to_rgb
+from .request_limits import BodyDeadline, ParseSlots
 from .site_guard import LOOPBACK_HOSTS, SiteGuard
 
 # "model": the parser's own classes (the default parser's are CelebAMask-HQ's 19).
@@ -78,6 +79,9 @@ def create_app_from_env() -> FastAPI:
         settings.get("max_pixels", DEFAULT_MAX_PIXELS),
         settings.get("allowed_hosts", LOOPBACK_HOSTS),
         settings.get("allowed_origins", ()),
+        settings.get("parse_slots", 2),
+        settings.get("slot_wait_s", 10.0),
+        settings.get("body_timeout_s", 60.0),
     )
 
 
@@ -177,8 +181,14 @@ def create_app(
     max_pixels: int | None = DEFAULT_MAX_PIXELS,
     allowed_hosts: Sequence[str] = LOOPBACK_HOSTS,
     allowed_origins: Sequence[str] = (),
+    parse_slots: int = 2,
+    slot_wait_s: float = 10.0,
+    body_timeout_s: float = 60.0,
 ) -> FastAPI:
-    """The app; `allowed_hosts` and `allowed_origins`: who may reach it (`site_guard`)."""
+    """The app. `allowed_hosts` and `allowed_origins`: who may reach it (`site_guard`);
+    `parse_slots`, `slot_wait_s` and `body_timeout_s`: how many photos it takes at once, how
+    long the next one waits for a slot before 503, how long an upload may take before 408
+    (`request_limits`)."""
     app = FastAPI(
         title="faceparse",
         summary="Face parsing: label every face pixel as skin, brows, eyes, nose, lips, hair…",
@@ -193,6 +203,8 @@ def create_app(
     app.add_middleware(
         UploadLimit, limit=limit + 2**16, message=f"upload larger than {max_upload_mb:g} MB"
     )
+    app.add_middleware(BodyDeadline, seconds=body_timeout_s)
+    app.add_middleware(ParseSlots, slots=parse_slots, wait_s=slot_wait_s)
     # added last, so it runs first: a refused request is never read
     app.add_middleware(SiteGuard, allowed_hosts=allowed_hosts, allowed_origins=allowed_origins)
 
