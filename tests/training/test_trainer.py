@@ -43,3 +43,21 @@ def test_resume_reproduces_the_next_step_loss(tmp_path):
     Trainer(broken, resume=True).fit()
     a, b = losses(Path(straight.out)), losses(Path(broken.out))
     assert b[3] == pytest.approx(a[3], rel=1e-5) and b[4] == pytest.approx(a[4], rel=1e-5)
+
+
+def test_resuming_another_run_is_a_one_line_error_and_force_resume_goes_on(tmp_path):
+    from faceparse.errors import ConfigError
+
+    first = tiny(tmp_path, "mode=rgb", "optim.steps=1", "data.val_split=null")
+    Trainer(first).fit()
+    other_mode = tiny(tmp_path, "mode=depth", "optim.steps=2", "data.val_split=null")
+    with pytest.raises(ConfigError, match="a mode rgb run, and this config trains mode depth"):
+        Trainer(other_mode, resume=True)
+    with pytest.raises(ConfigError, match="a mode rgb run"):  # no force for other networks
+        Trainer(other_mode, resume=True, force_resume=True)
+    bigger = tiny(
+        tmp_path, "mode=rgb", "optim.steps=2", "optim.batch_size=3", "data.val_split=null"
+    )
+    with pytest.raises(ConfigError, match=r"optim.batch_size 4 -> 3\); use the run.s own"):
+        Trainer(bigger, resume=True)
+    assert Trainer(bigger, resume=True, force_resume=True).step == 1

@@ -21,6 +21,9 @@ def train_command(
         None, "--set", help="Override a config value, e.g. --set optim.steps=500 (repeatable)."
     ),
     resume: bool = typer.Option(False, help="Continue from OUT/last.pt exactly where it stopped."),
+    force_resume: bool = typer.Option(
+        False, help="Resume even with another batch size, input size, parser or data root."
+    ),
     device: str = typer.Option(
         None, help="auto, cpu or cuda[:N]; overrides the config's device (default auto)."
     ),
@@ -30,7 +33,7 @@ def train_command(
     from ..training.trainer import Trainer  # torch start-up only when training
 
     cfg = load_config(config, [*(set_ or []), *([f"device={device}"] if device else [])])
-    trainer = Trainer(cfg, resume=resume)
+    trainer = Trainer(cfg, resume=resume or force_resume, force_resume=force_resume)
     summary = trainer.fit(
         progress=lambda it, n: track(it, total=n, description=f"train {cfg.mode}", console=console)
     )

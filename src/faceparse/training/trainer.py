@@ -71,8 +71,15 @@ def open_training_source(config: TrainConfig, split: str):
 
 
 class Trainer:
-    def __init__(self, config: TrainConfig, resume: bool = False, teacher: Teacher | None = None):
+    def __init__(
+        self,
+        config: TrainConfig,
+        resume: bool = False,
+        teacher: Teacher | None = None,
+        force_resume: bool = False,
+    ):
         self.config = config
+        self.force_resume = force_resume
         self.out = Path(config.out)
         device = resolve_device(config.device)
         cuda = device.type == "cuda"
@@ -239,6 +246,7 @@ class Trainer:
 
     def _restore(self, path: Path) -> None:
         state = load_checkpoint(path, restore_rng=True)
+        self._check_resumable(path, state["config"])
         for name, model in self.models.items():
             model.load_state_dict(state["models"][name])
         self.optimizer.load_state_dict(state["optimizer"])
@@ -251,6 +259,28 @@ class Trainer:
         self.depth_labelled = state["depth_labelled"]
         # checkpoints from before scarce depth had every depth map
         self.real_depth = state.get("real_depth", np.ones(len(self.depth_labelled), bool))
+
+    def _check_resumable(self, path: Path, saved: dict) -> None:
+        """A one-line ConfigError where the run being resumed was another: its mode (other
+        networks), or, unless `force_resume`, its batch, input size, parser or data (the data
+        order and the schedule would no longer be the run's)."""
+        now = self.config.to_dict()
+        if saved["mode"] != now["mode"]:
+            raise ConfigError(
+                f"{path}: a mode {saved['mode']} run, and this config trains mode "
+                f"{now['mode']}; resume with mode {saved['mode']}, or train into a new out"
+            )
+        keys = (("optim", "batch_size"), ("data", "size"), ("model", "parser"), ("data", "root"))
+        changed = [
+            f"{a}.{b} {saved[a][b]!r} -> {now[a][b]!r}"
+            for a, b in keys
+            if saved.get(a, {}).get(b) != now[a][b]
+        ]
+        if changed and not self.force_resume:
+            raise ConfigError(
+                f"{path}: resuming with other settings ({', '.join(changed)}); use the run's "
+                "own, or --force-resume to go on anyway"
+            )
 
     def log(self, record: dict) -> None:
         if self.dist.is_main:
