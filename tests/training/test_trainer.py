@@ -61,3 +61,17 @@ def test_resuming_another_run_is_a_one_line_error_and_force_resume_goes_on(tmp_p
     with pytest.raises(ConfigError, match=r"optim.batch_size 4 -> 3\); use the run.s own"):
         Trainer(bigger, resume=True)
     assert Trainer(bigger, resume=True, force_resume=True).step == 1
+
+
+def test_an_empty_training_split_is_a_one_line_error(tmp_path):
+    from faceparse.errors import ConfigError
+
+    root = tmp_path / "empty"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    (root / "train_list.txt").write_text("")
+    cfg = tiny(
+        tmp_path, "mode=rgb", "data.dataset=folder", f"data.root={root}", "data.val_split=null"
+    )
+    with pytest.raises(ConfigError, match="empty: no train samples in this folder dataset"):
+        Trainer(cfg).fit()

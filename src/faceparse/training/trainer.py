@@ -67,6 +67,9 @@ def open_training_source(config: TrainConfig, split: str):
     ds = open_dataset(d.dataset, d.root, split, depth=d.depth, **d.options)
     # in every mode, so runs with and without depth see the same images
     ds.drop_samples_without_depth()
+    if len(ds) == 0:
+        with_depth = f" with a depth map in {d.depth}" if d.depth else ""
+        raise ConfigError(f"{d.root}: no {split} samples{with_depth} in this {d.dataset} dataset")
     return ds
 
 
