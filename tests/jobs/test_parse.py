@@ -217,3 +217,18 @@ def test_an_input_named_report_never_meets_the_jobs_report(tmp_path):
     assert json.loads((out / "report_png.json").read_text())["num_faces"] == 1
     again = run_parse_job(FaceParser.load("default"), [str(photos)], options)
     assert again["inputs"][0]["status"] == "done_before"  # its own summary, not the report
+
+
+def test_a_killed_runs_temporary_files_are_removed_by_the_next_run(tmp_path):
+    from faceparse.jobs.parse import ParseJobOptions, run_parse_job
+
+    out = tmp_path / "out"
+    (out / "a.masks").mkdir(parents=True)
+    for left in (out / ".a.labels.png.x1y2.tmp", out / "a.masks" / ".skin.png.z3.tmp"):
+        left.write_bytes(b"half a png")
+    (out / "keep.tmp").write_bytes(b"not ours: no leading dot")
+    photo = tmp_path / "p.png"
+    Image.fromarray(data.astronaut()).save(photo)
+    report = run_parse_job(FaceParser.load("default"), [str(photo)], ParseJobOptions(out))
+    assert report["temporaries_removed"] == 2 and report["inputs"][0]["status"] == "ok"
+    assert sorted(p.name for p in out.rglob("*.tmp")) == ["keep.tmp"]

@@ -26,7 +26,13 @@ import cv2
 import numpy as np
 
 from ..errors import ConfigError, DataError, FaceparseError
-from ..imageio import image_suffixes, usual_permissions, write_png_atomic, write_text_atomic
+from ..imageio import (
+    image_suffixes,
+    remove_leftover_temporaries,
+    usual_permissions,
+    write_png_atomic,
+    write_text_atomic,
+)
 from ..parsing import FaceParser, ParseResult
 from ..visualize import depth_to_rgb
 
@@ -222,6 +228,8 @@ def run_parse_job(
     input does stops the batch: each failure, expected or not, becomes a `failed` entry with its
     reason, and report.json is written even if the job is interrupted."""
     check_output_folder(options.out)
+    # a killed run's half-written files (one job writes into a folder at a time)
+    leftovers = remove_leftover_temporaries(options.out)
     paths, entries = collect_inputs(inputs)
     stems = output_stems(paths)
     tasks = [(path, stems[path], options, len(paths) == 1) for path in paths]
@@ -245,6 +253,8 @@ def run_parse_job(
         reported = {e["input"] for e in entries}
         not_done = [str(path) for path in paths if str(path) not in reported]
         report = job_report(entries, interrupted, not_done)
+        if leftovers:
+            report = {"temporaries_removed": leftovers, **report}
         write_text_atomic(options.out / "report.json", json.dumps(report, indent=2))
     return report
 
