@@ -310,6 +310,24 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb") -> Iterator[IO]:
         raise
 
 
+def frames_in(source: str | os.PathLike | bytes) -> int:
+    """How many frames or pages an image file holds (animated GIF/WebP/PNG, multi-page TIFF);
+    1 for a still photo or anything that cannot be opened (its reader reports that)."""
+    try:
+        fp = io.BytesIO(source) if isinstance(source, bytes) else source
+        with Image.open(fp, formats=_photo_formats()) as im:
+            return int(getattr(im, "n_frames", 1))
+    except Exception:  # noqa: BLE001 (a damaged file is reported by the reader, not here)
+        return 1
+
+
+def frames_note(frames: int) -> str | None:
+    """The note a result carries when only the first of several frames was parsed."""
+    if frames <= 1:
+        return None
+    return f"animated or multi-page image: frame 1 of {frames} parsed (split it to parse each)"
+
+
 def remove_leftover_temporaries(folder: str | os.PathLike) -> int:
     """Delete the temporary files `atomic_open` leaves in `folder` (and its subfolders) when a
     process is killed mid-write; returns how many. Only for a folder no other process is

@@ -341,3 +341,18 @@ def test_the_default_parser_names_sides_as_each_space_does_on_a_real_face():
             right_x = np.nonzero(labels == space.index(f"r_{part}"))[1]
             assert len(left_x) > 20 and len(right_x) > 20, (space.name, part)
             assert (left_x.mean() > right_x.mean()) == left_on_image_right, (space.name, part)
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "TIFF", "WEBP"])
+def test_an_animated_or_multi_page_file_says_only_its_first_frame_was_parsed(tmp_path, fmt):
+    from PIL import Image
+
+    frames = [Image.fromarray(data.astronaut()).resize((128, 128)).rotate(a) for a in (0, 5, 10)]
+    path = tmp_path / f"moving.{fmt.lower()}"
+    frames[0].save(path, fmt, save_all=True, append_images=frames[1:])
+    parser = FaceParser.load("landmarks", options=ParseOptions(detect=False))
+    notes = parser(str(path)).notes
+    assert "animated or multi-page image: frame 1 of 3 parsed" in " ".join(notes)
+    still = tmp_path / "still.png"
+    frames[0].save(still)
+    assert not any("frame 1 of" in n for n in parser(str(still)).notes)

@@ -229,3 +229,15 @@ def test_a_space_the_model_cannot_give_is_a_clear_422(client):
     res = post(client, png_bytes(np.zeros((64, 64, 3), np.uint8)), space="celebamask-hq")
     assert res.status_code == 422
     assert "no mapping from 'lapa' to 'celebamask-hq'" in res.json()["detail"]
+
+
+def test_an_animated_upload_says_only_its_first_frame_was_parsed(client):
+    frames = [Image.new("RGB", (48, 48), (40 * i, 0, 0)) for i in range(4)]
+    buf = io.BytesIO()
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:])
+    body = post(client, buf.getvalue(), name="moving.gif").json()
+    assert "animated or multi-page image: frame 1 of 4 parsed" in " ".join(body["notes"])
+    assert not any(
+        "frame 1 of" in n
+        for n in post(client, png_bytes(np.zeros((48, 48, 3), np.uint8))).json()["notes"]
+    )

@@ -25,7 +25,7 @@ import numpy as np
 from ..errors import DataError, UnknownNameError
 from ..face.align import crop_matrix, warp_to_crop
 from ..face.detect import Face, FaceDetector
-from ..imageio import read_gray, to_rgb
+from ..imageio import frames_in, frames_note, read_gray, to_rgb
 from ..labels import LabelSpace, get_label_space, mapping_lut
 from ..models.files import shipped
 from .catalog import CATALOG, MODEL_NAMES
@@ -226,6 +226,8 @@ class FaceParser:
         render_depth = isinstance(depth, str) and depth == "auto"
         depth_map = None if render_depth else self._depth_for(depth, work, source)
         notes: list[str] = []
+        if isinstance(image, str | os.PathLike) and (note := frames_note(frames_in(image))):
+            notes.append(note)
         faces, too_small = self._faces(rgb)
         if too_small:
             notes.append(

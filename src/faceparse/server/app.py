@@ -25,7 +25,7 @@ from fastapi import FastAPI, File, Form, HTTPException, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from ..errors import DataError, FaceparseError
-from ..imageio import DEFAULT_MAX_PIXELS, decode_rgb, encode_png
+from ..imageio import DEFAULT_MAX_PIXELS, decode_rgb, encode_png, frames_in, frames_note
 from ..parsing.catalog import MODEL_NAMES, models_help
 from ..visualize import depth_to_rgb
 from .request_limits import BodyDeadline, ParseSlots
@@ -252,7 +252,7 @@ def create_app(
                 f"options: outputs from {OUTPUTS}, space from {SPACES}, model from "
                 f"{tuple(pool.factories)}, depth none|auto",
             )
-        photo = _read_upload(image, limit, max_pixels)
+        photo, frames = _read_upload(image, limit, max_pixels)
         try:
             result = pool.run(
                 model,
@@ -268,6 +268,8 @@ def create_app(
             ) from None
         body = result.summary()
         body["source"] = image.filename
+        if note := frames_note(frames):
+            body["notes"].append(note)
         body["palette"] = [list(c) for c in result.space.palette]
         pngs = {}
         if "labels" in wanted:
@@ -282,13 +284,14 @@ def create_app(
     return app
 
 
-def _read_upload(upload: UploadFile, limit: int, max_pixels: int | None) -> np.ndarray:
-    """The uploaded photo as RGB, or a 4xx that says what is wrong with it."""
+def _read_upload(upload: UploadFile, limit: int, max_pixels: int | None) -> tuple[np.ndarray, int]:
+    """The uploaded photo as RGB and how many frames its file holds, or a 4xx that says what
+    is wrong with it."""
     data = upload.file.read(limit + 1)
     if len(data) > limit:
         raise HTTPException(413, f"upload larger than {limit / 2**20:g} MB")
     name = Path(upload.filename or "upload").name
     try:
-        return decode_rgb(data, name, max_pixels)
+        return decode_rgb(data, name, max_pixels), frames_in(data)
     except DataError as e:
         raise HTTPException(413 if e.kind == "too_large" else 400, f"{name}: {e.reason}") from None
