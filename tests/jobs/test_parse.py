@@ -152,6 +152,31 @@ def test_video_frames_out_as_label_pngs(tmp_path):
     assert np.asarray(Image.open(frames[0]))[32, 32] == 6
 
 
+def test_a_video_damaged_in_the_middle_says_how_many_frames_it_lost_and_keeps_frame_times(
+    tmp_path,
+):
+    rng = np.random.default_rng(0)
+    path = tmp_path / "v.mp4"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 10, (64, 64))
+    for _ in range(40):
+        writer.write(rng.integers(0, 255, (64, 64, 3), np.uint8))
+    writer.release()
+    parser = FaceParser(CentreDisc(), ParseOptions(detect=False))
+    whole = run_parse_job(parser, [str(path)], ParseJobOptions(tmp_path / "whole"))
+    summary = json.loads((tmp_path / "whole" / "v.json").read_text())
+    assert whole["counts"] == {"ok": 1} and summary["notes"] == []
+    assert summary["frames_read"] == summary["frames_expected"] == 40
+    assert [f["t_ms"] for f in summary["frames"][:3]] == [0.0, 100.0, 200.0]
+    data_ = bytearray(path.read_bytes())
+    third = len(data_) // 3
+    data_[third : 2 * third] = bytes(third)  # the middle third zeroed
+    path.write_bytes(bytes(data_))
+    run_parse_job(parser, [str(path)], ParseJobOptions(tmp_path / "damaged"))
+    damaged = json.loads((tmp_path / "damaged" / "v.json").read_text())
+    assert damaged["frames_expected"] == 40 and damaged["frames_read"] < 40
+    assert "damaged or cut short" in damaged["notes"][0]
+
+
 def test_workers_spread_the_inputs_and_give_the_same_outputs(tmp_path):
     import functools
 

@@ -169,7 +169,9 @@ def parse_video_file(
     cap = cv2.VideoCapture(str(path))
     if not cap.isOpened():
         raise DataError(path, "unreadable", "cannot open the video (unknown codec or damaged)")
+    cap.set(cv2.CAP_PROP_ORIENTATION_AUTO, 1)  # frames as shown, a rotation tag applied
     fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+    expected = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)  # what the container lists
     out = options.out
     out.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".mp4", dir=out)
@@ -181,6 +183,7 @@ def parse_video_file(
             ok, bgr = cap.read()
             if not ok:
                 break
+            t_ms = round(cap.get(cv2.CAP_PROP_POS_MSEC), 1)
             if index % options.frame_step == 0:
                 result = parser(np.ascontiguousarray(bgr[:, :, ::-1]))
                 if writer is None:
@@ -191,7 +194,9 @@ def parse_video_file(
                 if options.frames:
                     write_png_atomic(out / f"{stem}.frames" / f"{index:06d}.png", result.labels)
                 s = result.summary()
-                frames.append({"frame": index, "faces": s["faces"], "areas": s["areas"]})
+                frames.append(
+                    {"frame": index, "t_ms": t_ms, "faces": s["faces"], "areas": s["areas"]}
+                )
                 if on_frame is not None:
                     on_frame()
             index += 1
@@ -202,10 +207,18 @@ def parse_video_file(
     finally:
         cap.release()
         Path(tmp).unlink(missing_ok=True)
+    notes = []
+    if expected and index < expected:
+        notes.append(
+            f"read {index} of the {expected} frames the container lists: damaged or cut short "
+            f"after frame {index}; the overlay video ends there"
+        )
     return {
         "source": str(path),
         "status": "ok",
+        "notes": notes,
         "frames_read": index,
+        "frames_expected": expected,
         "frames_parsed": len(frames),
         "fps": fps,
         "label_space": parser.space.name,
