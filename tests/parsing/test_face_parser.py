@@ -356,3 +356,15 @@ def test_an_animated_or_multi_page_file_says_only_its_first_frame_was_parsed(tmp
     still = tmp_path / "still.png"
     frames[0].save(still)
     assert not any("frame 1 of" in n for n in parser(str(still)).notes)
+
+
+def test_a_detection_that_shows_no_face_parts_is_dropped_and_nothing_is_painted():
+    # scikit-image's coffee: the detector finds a "face" on the saucer (score 0.52-0.57, no
+    # eyes, nose or mouth); skin, hair and neck were painted over the cup (issue #25)
+    parser = FaceParser.default()
+    result = parser(data.coffee())
+    assert result.faces == [] and not result.labels.any()
+    assert "1 detection(s) dropped: no eyes, brows, nose or mouth" in " ".join(result.notes)
+    kept = FaceParser.default(options=ParseOptions(require_face_parts=False))(data.coffee())
+    assert len(kept.faces) == 1 and kept.labels.any()  # what it did before
+    assert len(parser(data.astronaut()).faces) == 1  # a real face stays

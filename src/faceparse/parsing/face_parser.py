@@ -22,10 +22,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..errors import DataError, UnknownNameError
+from ..errors import UnknownNameError
 from ..face.align import crop_matrix, warp_to_crop
 from ..face.detect import Face, FaceDetector
-from ..imageio import frames_in, frames_note, read_gray, to_rgb
+from ..imageio import frames_in, frames_note, to_rgb
 from ..labels import LabelSpace, get_label_space, mapping_lut
 from ..models.files import shipped
 from .catalog import CATALOG, MODEL_NAMES
@@ -38,9 +38,18 @@ from .crop_parsers import (
     load_parser_runner,
 )
 from .crop_scores import CropScores
+from .depth_input import HAIR_NOTE, given_depth
 from .options import ParseOptions
 from .result import ParseResult
-from .views import FaceCrop, context_matrix, cuts_head, head_lut, whole_image_face
+from .views import (
+    FaceCrop,
+    context_matrix,
+    cuts_head,
+    face_part_lut,
+    head_lut,
+    shows_face_parts,
+    whole_image_face,
+)
 
 
 @dataclass
@@ -60,9 +69,6 @@ class _Photo:
     notes: list[str]
 
 
-HAIR_NOTE = "no skin_clothes_hair.onnx in the model folder (--model-dir or $FACEPARSE_MODEL_DIR)"
-
-
 class FaceParser:
     """Detection + alignment + a crop model + paste-back. Not thread-safe (MediaPipe graphs and
     one model): give each thread or process its own."""
@@ -79,6 +85,8 @@ class FaceParser:
         self.space = get_label_space(space) if space is not None else model.space
         mapping_lut(model.space, self.space)  # fail now if the model cannot give this space
         self._head_lut = head_lut(model.space)
+        self._part_lut = face_part_lut(model.space)
+        self._checks_parts = options.detect and options.require_face_parts
         self.detector = FaceDetector() if options.detect else None
         self._depth_renderer = depth_renderer
         self._without_hair = False  # depth rendered without the hair segmenter (no file for it)
@@ -172,14 +180,24 @@ class FaceParser:
         # (photo index, view matrix, the view it widens): first every face's crop,
         # then a wider view of each view that cut its head.
         pending = [(i, m, None) for i, p in enumerate(photos) for m in p.matrices]
+        first = [(i, j) for i, p in enumerate(photos) for j in range(len(p.matrices))]
+        dropped: list[set[int]] = [set() for _ in photos]
         crops = [c for p in photos for c in p.crops]
         depth_crops = [d for p in photos for d in (p.depth_crops or [None] * len(p.crops))]
         for _ in range(self.options.max_views):
             if not pending:
                 break
             cut = []
-            for (i, m, outside), pr in zip(pending, self._predict(crops, depth_crops), strict=True):
+            scores = self._predict(crops, depth_crops)
+            for k, ((i, m, outside), pr) in enumerate(zip(pending, scores, strict=True)):
                 view = FaceCrop(pr, m, outside)
+                if (
+                    outside is None
+                    and self._checks_parts
+                    and not shows_face_parts(view, self._part_lut)
+                ):
+                    dropped[i].add(first[k][1])  # no face: no views, no wider ones
+                    continue
                 views[i].append(view)
                 shape = photos[i].work.shape[:2]
                 if self.options.context_zoom > 1 and cuts_head(view, shape, self._head_lut):
@@ -189,6 +207,12 @@ class FaceParser:
             pending = [(i, context_matrix(v, zoom, size), v) for i, v in cut]
             crops = [warp_to_crop(photos[i].work, m, size) for i, m, _ in pending]
             depth_crops = [self._context_depth(photos[i], m, size) for i, m, _ in pending]
+        for p, gone in zip(photos, dropped, strict=True):
+            if gone:
+                p.faces = [f for j, f in enumerate(p.faces) if j not in gone]
+                p.notes.append(
+                    f"{len(gone)} detection(s) dropped: no eyes, brows, nose or mouth in the crop"
+                )
         return [self._finish(p, v, out_space) for p, v in zip(photos, views, strict=True)]
 
     def _predict(self, crops: list, depth_crops: list) -> list[CropScores]:
@@ -224,7 +248,7 @@ class FaceParser:
             size = (max(1, round(full_w * scale)), max(1, round(full_h * scale)))
             work = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
         render_depth = isinstance(depth, str) and depth == "auto"
-        depth_map = None if render_depth else self._depth_for(depth, work, source)
+        depth_map = None if render_depth else given_depth(depth, work, source)
         notes: list[str] = []
         if isinstance(image, str | os.PathLike) and (note := frames_note(frames_in(image))):
             notes.append(note)
@@ -301,21 +325,6 @@ class FaceParser:
         found = self.detector(image)
         big = [f for f in found if f.box[2] - f.box[0] >= self.options.min_face_px]
         return big, [f for f in found if f.box[2] - f.box[0] < self.options.min_face_px]
-
-    def _depth_for(self, depth: Any, image: np.ndarray, source: str | None) -> np.ndarray | None:
-        if depth is None:
-            return None
-        d = read_gray(depth) if isinstance(depth, str | os.PathLike) else np.asarray(depth)
-        if d.ndim != 2 or d.dtype != np.uint8:
-            raise DataError(
-                depth if isinstance(depth, str | os.PathLike) else "depth array",
-                "format",
-                f"depth for {source or 'image'}: an H×W uint8 map, got {d.shape} {d.dtype}",
-            )
-        if d.shape != image.shape[:2]:
-            # A depth map at the photo's full size goes down with it when it is parsed smaller.
-            d = cv2.resize(d, image.shape[1::-1], interpolation=cv2.INTER_NEAREST)
-        return d
 
     def _render_depth(self, crop: np.ndarray) -> np.ndarray:
         if self._depth_renderer is None:

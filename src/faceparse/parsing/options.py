@@ -44,6 +44,9 @@ class ParseOptions:
     # Also parse every view mirrored, left and right classes swapped back, and average the two:
     # more accurate, and the network runs on twice the crops (docs/results/MODELS.md).
     flip: bool = False
+    # With detection: drop a detection whose crop shows no eyes, brows, nose or mouth
+    # (views.MIN_FACE_PART_SHARE): a saucer, a wall, a blurred background (issue #25).
+    require_face_parts: bool = True
 
     def __post_init__(self):
         # Above 2048 a crop's class probabilities alone take over 300 MB (19 float planes).
