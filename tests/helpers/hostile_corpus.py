@@ -33,20 +33,20 @@ def _png(array: np.ndarray, **kw) -> bytes:
     return buf.getvalue()
 
 
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose header claims width×height, with one tiny (invalid) data chunk."""
+def _raw_png(width: int, height: int, bits: int, colour: int, data: bytes) -> bytes:
+    """A PNG built by hand: its header says width×height, `data` is its compressed rows."""
 
     def chunk(kind: bytes, body: bytes) -> bytes:
         crc = zlib.crc32(kind + body) & 0xFFFFFFFF
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
 
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\0" * 16))
-        + chunk(b"IEND", b"")
-    )
+    ihdr = struct.pack(">IIBBBBB", width, height, bits, colour, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+
+
+def _png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims width×height, with one tiny (invalid) data chunk."""
+    return _raw_png(width, height, 8, 2, zlib.compress(b"\0" * 16))
 
 
 def _bomb(width: int, height: int) -> bytes:
@@ -54,25 +54,12 @@ def _bomb(width: int, height: int) -> bytes:
     row = b"\0" + b"\0" * ((width + 7) // 8)
     raw = zlib.compressobj(9)
     body = b"".join(raw.compress(row) for _ in range(height)) + raw.flush()
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    return _raw_png(width, height, 1, 0, body)
 
 
 def _claims_more(width: int, height: int, rows: int) -> bytes:
     """An RGB PNG whose header claims width×height but whose data holds `rows` rows."""
-    body = zlib.compress((b"\0" + b"\x80" * (3 * width)) * rows, 9)
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+    return _raw_png(width, height, 8, 2, zlib.compress((b"\0" + b"\x80" * (3 * width)) * rows, 9))
 
 
 def _resized_header(jpeg: bytes, width: int, height: int) -> bytes:

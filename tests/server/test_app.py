@@ -6,8 +6,6 @@ import asyncio
 import base64
 import io
 import socket
-import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -104,49 +102,30 @@ def test_chunked_uploads_are_cut_off_at_the_limit_before_they_are_read():
 
 def test_chunked_upload_over_a_real_socket_gets_413(default_parser):
     """The same through uvicorn: a chunked body over the limit gets 413 (needs no model)."""
+    from served import served
 
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        create_app({"default": lambda: default_parser}, max_upload_mb=1),
-        port=port,
-        log_level="error",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        for _ in range(100):
-            if server.started:
-                break
-            time.sleep(0.05)
-        with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
-            boundary = "xyz"
-            conn.sendall(
-                b"POST /parse HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
-                + f"Content-Type: multipart/form-data; boundary={boundary}\r\n\r\n".encode()
-            )
-            head = (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="image"; '
-                'filename="big.png"\r\n\r\n'
-            ).encode()
-            sent = 0
-            try:
-                conn.sendall(f"{len(head):x}\r\n".encode() + head + b"\r\n")
-                block = b"\0" * 2**16
-                while sent < 8 * 2**20:  # 8 MB against a 1 MB limit
-                    conn.sendall(f"{len(block):x}\r\n".encode() + block + b"\r\n")
-                    sent += len(block)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the server stopped reading: what we want
-            reply = conn.recv(4096).decode(errors="replace")
-        assert reply.startswith("HTTP/1.1 413"), reply[:200]
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    app = create_app({"default": lambda: default_parser}, max_upload_mb=1)
+    with served(app) as port, socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        boundary = "xyz"
+        conn.sendall(
+            b"POST /parse HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+            + f"Content-Type: multipart/form-data; boundary={boundary}\r\n\r\n".encode()
+        )
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="image"; '
+            'filename="big.png"\r\n\r\n'
+        ).encode()
+        sent = 0
+        try:
+            conn.sendall(f"{len(head):x}\r\n".encode() + head + b"\r\n")
+            block = b"\0" * 2**16
+            while sent < 8 * 2**20:  # 8 MB against a 1 MB limit
+                conn.sendall(f"{len(block):x}\r\n".encode() + block + b"\r\n")
+                sent += len(block)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server stopped reading: what we want
+        reply = conn.recv(4096).decode(errors="replace")
+    assert reply.startswith("HTTP/1.1 413"), reply[:200]
 
 
 def test_server_messages_for_non_images_carry_no_python_reprs(default_parser):
