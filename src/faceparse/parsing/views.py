@@ -69,7 +69,9 @@ NOT_HEAD = ("background", "neck", "neck_l", "cloth")
 
 # A detection whose crop shows less than this share of eyes, brows, nose, lips, mouth or glasses
 # is no face: scikit-image's coffee cup and six spots of its Hubble deep field come out at 0.0,
-# a FASSEG face turned 60° at 0.0028, real faces otherwise at 0.026 or more (issue #25).
+# a FASSEG face turned 60° at 0.0028, real faces otherwise at 0.026 or more (issue #25). Its
+# cost: on 12 group photos of benchmarks/group_photos.py (70 faces) it dropped one real face,
+# 56 px wide and turned 60°, where the parser had found no part either (only hair and skin).
 MIN_FACE_PART_SHARE = 0.0005
 FACE_PARTS = (
     "l_eye", "r_eye", "eyes", "l_brow", "r_brow", "nose", "mouth", "inner_mouth", "u_lip",
