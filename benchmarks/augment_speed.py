@@ -17,9 +17,9 @@ Prints the table and writes docs/results/AUGMENT_SPEED.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 
@@ -29,7 +29,8 @@ from train_step_speed import seconds_per_step
 
 from faceparse.datasets import open_dataset
 from faceparse.datasets.synthetic import synthetic_dataset
-from faceparse.jobs.speed import machine_line
+from faceparse.imageio import write_text_atomic
+from faceparse.jobs.reports import provenance
 from faceparse.losses import ParserOutputs, parser_loss
 from faceparse.models import build_parser
 from faceparse.training.augment import DecodedFaces, DeviceAugment
@@ -111,18 +112,16 @@ def main() -> None:
     )
     print(table)
     body = (
-        f"# Augmentation: loader against device\n\n"
-        f"Command: `.venv/bin/python benchmarks/augment_speed.py --samples {args.samples} "
-        f"--rounds {args.rounds} --steps {args.steps}`  \n"
-        f"Machine: {machine_line()}  \nDate: {datetime.date.today()}  \n"
-        f"Samples: {what}, augmented to {SIZE}²; medians of {args.rounds} rounds of "
+        "# Augmentation: loader against device\n\n"
+        + provenance("benchmarks/augment_speed.py", sys.argv[1:])
+        + f"Samples: {what}, augmented to {SIZE}²; medians of {args.rounds} rounds of "
         f"{args.samples} samples, the two paths taking turns. The device path ran on this CPU "
         f"(no GPU here), in batches of {BATCH}, after its first epoch (photos decoded and "
         f"kept). Step: median of steps 2..{args.steps} on generated faces, then the bare "
         f"forward + backward timed the same way right after it, in the same process.\n\n"
         f"{table}\n"
     )
-    (ROOT / "docs" / "results" / "AUGMENT_SPEED.md").write_text(body)
+    write_text_atomic(ROOT / "docs" / "results" / "AUGMENT_SPEED.md", body)
 
 
 if __name__ == "__main__":

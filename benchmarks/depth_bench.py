@@ -7,10 +7,9 @@ val), for each backend. Prints a table and writes docs/results/DEPTH.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import platform
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -21,8 +20,9 @@ from faceparse.datasets import open_dataset
 from faceparse.depth import DepthConfig, DepthRenderer
 from faceparse.depth.quality import CHIN, iou, nose_nearer_than_cheeks, polygon_mask, symmetry_error
 from faceparse.face.landmarks import face_oval
-from faceparse.imageio import read_gray, read_rgb
+from faceparse.imageio import read_gray, read_rgb, write_text_atomic
 from faceparse.jobs.depth import make_depth
+from faceparse.jobs.reports import provenance
 from faceparse.labels import FASSEG
 
 CONFIGS = {
@@ -138,14 +138,12 @@ def main() -> None:
     )
     table = "\n".join(lines)
     print(table)
-    stamp = (
-        f"Command: `.venv/bin/python benchmarks/depth_bench.py --repeats {args.repeats} --workers "
-        f"{args.workers}`. Machine: {platform.machine()}, {__import__('os').cpu_count()} cores, "
-        f"Python {platform.python_version()}. Date: {datetime.date.today()}. Quality on FASSEG V2 "
-        f"test (50 images); speed: median of {args.repeats} runs of `faceparse depth make` over "
-        f"Celeb1k val ({n} images, 512², reading JPEG and writing PNG), including process start-up."
+    stamp = provenance("benchmarks/depth_bench.py", sys.argv[1:]) + (
+        f"Quality on FASSEG V2 test (50 images); speed: median of {args.repeats} runs of "
+        f"`faceparse depth make` over Celeb1k val ({n} images, 512², reading JPEG and writing "
+        "PNG), including process start-up."
     )
-    args.out.write_text(f"# Depth benchmark results\n\n{stamp}\n\n{table}\n")
+    write_text_atomic(args.out, f"# Depth benchmark results\n\n{stamp}\n\n{table}\n")
     print(stamp)
 
 

@@ -13,7 +13,6 @@ it with --json and checks every peak against the 2 GB budget.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import re
 import sys
@@ -26,8 +25,9 @@ sys.path.insert(0, str(ROOT / "tests" / "helpers"))
 
 from hostile_corpus import write_corpus  # noqa: E402
 
+from faceparse.imageio import write_text_atomic  # noqa: E402
 from faceparse.jobs.parse import ParseJobOptions, parse_input  # noqa: E402
-from faceparse.jobs.speed import machine_line  # noqa: E402
+from faceparse.jobs.reports import provenance  # noqa: E402
 from faceparse.parsing import FaceParser  # noqa: E402
 
 COMMAND = ".venv/bin/python benchmarks/hostile_inputs.py"
@@ -97,11 +97,11 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps({"loaded_mb": loaded, "rows": rows}, indent=2))
     if not args.no_docs:
-        doc = ROOT / "docs" / "results" / "HOSTILE_INPUTS.md"
-        doc.parent.mkdir(parents=True, exist_ok=True)
-        doc.write_text(
+        write_text_atomic(
+            ROOT / "docs" / "results" / "HOSTILE_INPUTS.md",
             "# Hostile inputs: what the parse job makes of each, and its memory\n\n"
-            f"`{COMMAND}` — {datetime.date.today()}, {machine_line()}.\n\n{body}\n"
+            + provenance("benchmarks/hostile_inputs.py", sys.argv[1:])
+            + f"\n{body}\n",
         )
 
 

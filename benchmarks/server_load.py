@@ -9,7 +9,6 @@ bench`'s).
 from __future__ import annotations
 
 import argparse
-import datetime
 import io
 import socket
 import statistics
@@ -24,7 +23,8 @@ import numpy as np
 from PIL import Image
 from skimage import data
 
-from faceparse.jobs.speed import machine_line
+from faceparse.imageio import write_text_atomic
+from faceparse.jobs.reports import provenance
 
 START, END = "<!-- server load test -->", "<!-- /server load test -->"
 BENCH_MARKER = "<!-- table written by faceparse bench -->"
@@ -80,7 +80,7 @@ def write_section(path: Path, body: str) -> None:
         text = f"{head}{section}\n\n{BENCH_MARKER}{tail}"
     else:
         text += f"\n{section}\n"
-    path.write_text(text)
+    write_text_atomic(path, text)
 
 
 def main() -> None:
@@ -120,10 +120,8 @@ def main() -> None:
     print(table)
     body = (
         "## HTTP server (`faceparse serve`)\n\n"
-        f"Command: `.venv/bin/python benchmarks/server_load.py --requests {args.requests} "
-        f"--concurrency {' '.join(map(str, args.concurrency))}`  \n"
-        f"Machine: {machine_line()}  \nDate: {datetime.date.today()}  \n"
-        f"{args.requests} POST /parse requests of the 512² astronaut per row, on loopback, "
+        + provenance("benchmarks/server_load.py", sys.argv[1:])
+        + f"{args.requests} POST /parse requests of the 512² astronaut per row, on loopback, "
         "default model, after a warm-up. Parsing runs one request at a time per model (the "
         "parser is not thread-safe); decoding uploads and encoding PNGs overlap with it, which "
         "is what more clients gain.\n\n"

@@ -7,15 +7,13 @@ side by side in one run; writes docs/results/TRAIN_SPEED.md. (Why `precision: au
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
-import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 
-import torch
-
+from faceparse.imageio import write_text_atomic
+from faceparse.jobs.reports import provenance
 from faceparse.training.config import load_config
 from faceparse.training.trainer import Trainer
 
@@ -66,15 +64,13 @@ def main() -> None:
         lines.append(f"| {parser} | " + " | ".join(cells) + " |")
     table = "\n".join(lines)
     print(table)
-    stamp = (
-        f"Command: `.venv/bin/python benchmarks/train_step_speed.py --steps {args.steps}`. "
-        f"Machine: {platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__} "
-        f"({torch.get_num_threads()} threads). Date: {datetime.date.today()}. One training step "
-        f"(forward, backward, AdamW) of an RGB parser on generated faces, batch {args.batch} at "
-        f"{args.size}²; median of steps 2..{args.steps}."
+    stamp = provenance("benchmarks/train_step_speed.py", sys.argv[1:]) + (
+        f"One training step (forward, backward, AdamW) of an RGB parser on generated faces, "
+        f"batch {args.batch} at {args.size}²; median of steps 2..{args.steps}."
     )
-    (ROOT / "docs" / "results" / "TRAIN_SPEED.md").write_text(
-        f"# Training step time on CPU\n\n{stamp}\n\n{table}\n"
+    write_text_atomic(
+        ROOT / "docs" / "results" / "TRAIN_SPEED.md",
+        f"# Training step time on CPU\n\n{stamp}\n\n{table}\n",
     )
 
 
