@@ -93,3 +93,18 @@ def test_an_output_folder_that_cannot_be_written_is_one_line_before_any_model_lo
     assert res.exit_code == 2, res.output
     line = " ".join(res.output.split())
     assert "a_file/out: output folder cannot be written" in line and "Traceback" not in line
+
+
+def test_version_and_the_closing_table(tmp_path):
+    from faceparse import __version__
+
+    res = CliRunner().invoke(cli_app, ["--version"])
+    assert res.exit_code == 0 and res.output.strip() == f"faceparse {__version__}"
+    photo = tmp_path / "p.png"
+    Image.fromarray(data.astronaut()).save(photo)
+    res = CliRunner().invoke(cli_app, ["parse", str(photo), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    lines = [line.split() for line in res.output.strip().splitlines()]
+    at = next(i for i, cells in enumerate(lines) if cells[:2] == ["ok", "no_face"])
+    assert lines[at] == ["ok", "no_face", "failed", "done_before", "time", "s/input", "outputs"]
+    assert lines[at + 1][:4] == ["1", "0", "0", "0"] and "report.json" in res.output

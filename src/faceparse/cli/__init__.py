@@ -48,8 +48,19 @@ app = typer.Typer(
 )
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from .. import __version__
+
+        typer.echo(f"faceparse {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _options(
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print the version."
+    ),
     verbose: bool = typer.Option(
         False, "--verbose", help="Keep the C++ log lines of MediaPipe and TFLite."
     ),

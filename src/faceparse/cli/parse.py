@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
 
 from ..imageio import DEFAULT_MAX_PIXELS
 from ..parsing.catalog import models_help
@@ -81,7 +90,7 @@ def parse_command(
 
     Exit code: 0 when every input was parsed (with or without faces), 1 when none could be,
     3 when some failed (see report.json), 2 for a usage error."""
-    from ..jobs.parse import ParseJobOptions, check_output_folder, run_parse_job
+    from ..jobs.parse import ParseJobOptions, check_output_folder, collect_inputs, run_parse_job
     from ..models.runtime import set_threads
     from ..parsing import FaceParser, ParseOptions
 
@@ -109,11 +118,21 @@ def parse_command(
     )
     parser = make_parser() if workers == 1 else make_parser
     job = ParseJobOptions(out, masks, depth, frames, frame_step, overwrite)
-    with Progress(console=console, transient=True) as bar:
-        task = bar.add_task("parse", total=None)
+    total = len(collect_inputs(inputs)[0])  # the bar's N; the job lists them again, cheaply
+    started = time.perf_counter()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("parse", total=total or None)
 
         def step(name: str) -> None:
-            bar.update(task, advance=1, description=name)
+            bar.update(task, advance=1, description=name[:40])
 
         try:
             report = run_parse_job(parser, inputs, job, progress=step, workers=workers)
@@ -130,6 +149,20 @@ def parse_command(
             console.print(
                 f"[yellow]{entry['status']}[/] {entry['input']}: {entry.get('reason', '')}"
             )
-    counts = ", ".join(f"{k} {v}" for k, v in report["counts"].items())
-    console.print(f"{out}: {counts} (report.json)")
+    print_summary(report, out, time.perf_counter() - started)
     raise typer.Exit(report["exit_code"])
+
+
+def print_summary(report: dict, out: Path, seconds: float) -> None:
+    """The closing table: inputs by status, time and time per input, where the outputs are."""
+    counts, n = report["counts"], len(report["inputs"])
+    table = Table(show_header=True, header_style="bold", box=None)
+    for column in ("ok", "no_face", "failed", "done_before", "time", "s/input", "outputs"):
+        table.add_column(column, justify="left" if column == "outputs" else "right")
+    table.add_row(
+        *(str(counts.get(k, 0)) for k in ("ok", "no_face", "failed", "done_before")),
+        f"{seconds:.1f} s",
+        f"{seconds / max(n, 1):.2f}",
+        f"{out} (report.json)",
+    )
+    console.print(table)
