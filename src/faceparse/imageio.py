@@ -109,7 +109,7 @@ def _check_data_fits_header(source: Path | IO[bytes], im: Image.Image, path: Pat
     find out), and a JPEG with an absurd number of scans."""
     if im.format not in ("PNG", "JPEG", "MPO"):
         return
-    data = source.read_bytes() if isinstance(source, Path) else source.getvalue()
+    size = source.stat().st_size if isinstance(source, Path) else source.getbuffer().nbytes
     w, h = im.size
     if im.format == "PNG":
         needed = h * (1 + (w + 7) // 8) // PNG_MAX_RATIO
@@ -117,16 +117,17 @@ def _check_data_fits_header(source: Path | IO[bytes], im: Image.Image, path: Pat
         # Huffman coding spends at least one bit on each 8×8 block's DC term; half that, for
         # margin (arithmetic-coded JPEGs, almost unused, could go below it)
         needed = -(-w // 8) * -(-h // 8) // 16
+        data = source.read_bytes() if isinstance(source, Path) else source.getvalue()
         scans = data.count(b"\xff\xda")
         if scans > MAX_JPEG_SCANS:
             raise DataError(
                 path, "unreadable", f"JPEG with {scans} scans (over {MAX_JPEG_SCANS}): refused"
             )
-    if len(data) < needed:
+    if size < needed:
         raise DataError(
             path,
             "unreadable",
-            f"damaged: {len(data)} bytes cannot hold the {w}×{h} pixels its header claims "
+            f"damaged: {size} bytes cannot hold the {w}×{h} pixels its header claims "
             f"(a {im.format} of that size needs at least {needed})",
         )
 

@@ -90,7 +90,7 @@ def parse_command(
 
     Exit code: 0 when every input was parsed (with or without faces), 1 when none could be,
     3 when some failed (see report.json), 2 for a usage error."""
-    from ..jobs.parse import ParseJobOptions, check_output_folder, collect_inputs, run_parse_job
+    from ..jobs.parse import ParseJobOptions, check_output_folder, run_parse_job
     from ..models.runtime import set_threads
     from ..parsing import FaceParser, ParseOptions
 
@@ -118,7 +118,6 @@ def parse_command(
     )
     parser = make_parser() if workers == 1 else make_parser
     job = ParseJobOptions(out, masks, depth, frames, frame_step, overwrite)
-    total = len(collect_inputs(inputs)[0])  # the bar's N; the job lists them again, cheaply
     started = time.perf_counter()
     columns = (
         TextColumn("{task.description}"),
@@ -129,13 +128,20 @@ def parse_command(
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task("parse", total=total or None)
+        task = bar.add_task("parse", total=None)
 
         def step(name: str) -> None:
             bar.update(task, advance=1, description=name[:40])
 
         try:
-            report = run_parse_job(parser, inputs, job, progress=step, workers=workers)
+            report = run_parse_job(
+                parser,
+                inputs,
+                job,
+                progress=step,
+                workers=workers,
+                on_total=lambda n: bar.update(task, total=n or None),
+            )
         except KeyboardInterrupt:
             report = json.loads((out / "report.json").read_text())
             console.print(

@@ -233,6 +233,7 @@ def run_parse_job(
     options: ParseJobOptions,
     progress: Callable[[str], None] | None = None,
     workers: int = 1,
+    on_total: Callable[[int], None] | None = None,
 ) -> dict:
     """Parse everything; returns and writes out/report.json: counts and one entry per input.
 
@@ -244,6 +245,8 @@ def run_parse_job(
     # a killed run's half-written files (one job writes into a folder at a time)
     leftovers = remove_leftover_temporaries(options.out)
     paths, entries = collect_inputs(inputs)
+    if on_total is not None:
+        on_total(len(paths))  # how many inputs `progress` will be told of
     stems = output_stems(paths)
     tasks = [(path, stems[path], options, len(paths) == 1) for path in paths]
     # Until the job ends, report.json says it runs: a killed job's report never looks complete.

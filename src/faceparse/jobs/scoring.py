@@ -15,7 +15,6 @@ the classes it shows).
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,15 +25,15 @@ import numpy as np
 from ..datasets import open_dataset
 from ..errors import ConfigError
 from ..imageio import write_text_atomic
-from ..labels import IGNORE_INDEX, LabelSpace, get_label_space
+from ..labels import LabelSpace, get_label_space
 from ..metrics import (
     ParsingEvaluator,
     ParsingScores,
-    confusion_matrix,
     per_class_f1,
     pixel_accuracy,
 )
 from ..metrics.confusion import nanmean
+from ..metrics.evaluator import json_safe
 
 # What a photo is parsed with: nothing, the sample's own depth map, or one rendered from it.
 DEPTH_SOURCES = (None, "sample", "auto")
@@ -71,13 +70,7 @@ class ParserReport:
             "detect": self.detect,
             "depth": self.depth,
             "confusion": self.confusion.tolist(),
-            "images": [
-                {
-                    k: (None if isinstance(v, float) and math.isnan(v) else v)
-                    for k, v in vars(r).items()
-                }
-                for r in self.images
-            ],
+            "images": [{k: json_safe(v) for k, v in vars(r).items()} for r in self.images],
         }
 
     def to_markdown(self) -> str:
@@ -106,8 +99,9 @@ def evaluate(
     for s in samples if progress is None else progress(samples):
         given = s.depth if depth == "sample" else depth
         result = parser(s.image, depth=given, space=space)
-        evaluator.update(result.labels, s.label)
-        rows.append(_image_row(s.name, len(result.faces), result.labels, s.label, space))
+        conf = evaluator.update(result.labels, s.label)
+        f1 = nanmean(per_class_f1(conf)[1:])
+        rows.append(ImageRow(s.name, len(result.faces), pixel_accuracy(conf), f1))
     return ParserReport(
         space,
         evaluator.confusion.copy(),
@@ -116,11 +110,6 @@ def evaluate(
         parser.detector is not None,
         depth,
     )
-
-
-def _image_row(name: str, faces: int, pred, truth, space: LabelSpace) -> ImageRow:
-    conf = confusion_matrix(pred, truth, space.num_classes, IGNORE_INDEX)
-    return ImageRow(name, faces, pixel_accuracy(conf), nanmean(per_class_f1(conf)[1:]))
 
 
 def evaluate_model(

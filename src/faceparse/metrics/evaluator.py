@@ -22,6 +22,15 @@ from .confusion import (
 from .fragmentation import image_fragmentation
 
 
+def json_safe(value):
+    """NaN (a class in neither truth nor prediction) as None, in tuples and lists too."""
+    if isinstance(value, float):
+        return None if math.isnan(value) else value
+    if isinstance(value, tuple | list):
+        return [json_safe(x) for x in value]
+    return value
+
+
 @dataclass(frozen=True)
 class ParsingScores:
     space: str
@@ -43,14 +52,7 @@ class ParsingScores:
         return self.per_class_f1[self.classes.index(name)]
 
     def to_dict(self) -> dict:
-        def clean(v):
-            if isinstance(v, float):
-                return None if math.isnan(v) else v
-            if isinstance(v, tuple | list):
-                return [clean(x) for x in v]
-            return v
-
-        return {k: clean(v) for k, v in asdict(self).items()}
+        return {k: json_safe(v) for k, v in asdict(self).items()}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
@@ -92,12 +94,15 @@ class ParsingEvaluator:
         self.fragmentation_sum = np.zeros(n, np.int64)
         self.num_images = 0
 
-    def update(self, pred: np.ndarray, target: np.ndarray) -> None:
-        """One image's predicted ids and ground-truth ids (H×W, same label space)."""
+    def update(self, pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+        """One image's predicted ids and ground-truth ids (H×W, same label space); returns
+        that image's own confusion matrix."""
         n = self.space.num_classes
-        self.confusion += confusion_matrix(pred, target, n, self.ignore_index)
+        image = confusion_matrix(pred, target, n, self.ignore_index)
+        self.confusion += image
         self.fragmentation_sum += image_fragmentation(pred, target, n, self.ignore_index)
         self.num_images += 1
+        return image
 
     def merge(self, other: ParsingEvaluator) -> None:
         """Add another evaluator's counts (e.g. from another worker)."""

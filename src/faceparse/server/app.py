@@ -22,13 +22,13 @@ from typing import Annotated, Any
 
 import numpy as np
 from fastapi import FastAPI, File, Form, HTTPException, UploadFile
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse
 
 from ..errors import DataError, FaceparseError
 from ..imageio import DEFAULT_MAX_PIXELS, decode_rgb, encode_png, frames_in, frames_note
 from ..parsing.catalog import MODEL_NAMES, models_help
 from ..visualize import depth_to_rgb
-from .request_limits import BodyDeadline, ParseSlots
+from .request_limits import BodyDeadline, ParseSlots, UploadLimit
 from .site_guard import LOOPBACK_HOSTS, SiteGuard
 
 # "model": the parser's own classes (the default parser's are CelebAMask-HQ's 19).
@@ -125,54 +125,6 @@ class ParserPool:
 
 def _one_line(error: Exception) -> str:
     return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]
-
-
-class UploadLimit:
-    """ASGI middleware: a request body is counted as it streams in and cut off once it passes
-    `limit` bytes, whatever its headers say (chunked uploads have no Content-Length). The app
-    then sees the client go away, and its answer is replaced by 413; nothing past the limit is
-    read, so nothing past it reaches memory or the multipart parser's temporary files."""
-
-    def __init__(self, app, limit: int, message: str):
-        self.app, self.limit, self.message = app, limit, message
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        length = dict(scope["headers"]).get(b"content-length", b"")
-        if length.isdigit() and int(length) > self.limit:
-            return await self._refuse(send)
-        received, over, started = 0, False, False
-
-        async def counted_receive():
-            nonlocal received, over
-            if over:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.limit:
-                    over = True
-                    return {"type": "http.disconnect"}
-            return message
-
-        async def guarded_send(message):
-            nonlocal started
-            if over and not started:
-                return  # the app's reply to a body cut short; 413 goes instead
-            started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, guarded_send)
-        except Exception:
-            if not over:
-                raise
-        if over and not started:
-            await self._refuse(send)
-
-    async def _refuse(self, send) -> None:
-        await JSONResponse({"detail": self.message}, 413)({"type": "http"}, None, send)
 
 
 def create_app(

@@ -1,11 +1,15 @@
-"""How many uploads the server takes at once, and how long an upload may take (issue #26).
+"""How many uploads the server takes at once, how large and how slow an upload may be.
 
 * `ParseSlots`: at most `slots` POST /parse requests are read, decoded and parsed at once per
   process. The next ones wait up to `wait_s` for a slot and then get 503 with Retry-After. A
   waiting request's body is not read yet, so waiting costs no memory: before, every waiting
   upload was decoded at once (about 1.2 GB each for a 310 KB photo).
+* `UploadLimit`: a body past `limit` bytes is cut off as it streams in: 413.
 * `BodyDeadline`: a request body must arrive within `seconds` of the request's start, however
   slowly it trickles; after that the request gets 408 and nothing more is read.
+
+Both cut the body short the same way (`run_until_cut`): the app sees the client go away, its
+reply is held back, and the middleware's own goes instead.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Callable
 
 from fastapi.responses import JSONResponse
 
@@ -57,7 +62,7 @@ class BodyDeadline:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         deadline = time.monotonic() + self.seconds
-        late, started, body_done = False, False, False
+        late, body_done = False, False
 
         async def timed_receive():
             nonlocal late, body_done
@@ -73,18 +78,63 @@ class BodyDeadline:
             body_done = message["type"] != "http.request" or not message.get("more_body")
             return message
 
-        async def guarded_send(message):
-            nonlocal started
-            if late and not started:
-                return  # the app's reply to a body it never got; 408 goes instead
-            started = True
-            await send(message)
-
-        try:
-            await self.app(scope, timed_receive, guarded_send)
-        except Exception:
-            if not late:
-                raise
-        if late and not started:
+        if await run_until_cut(self.app, scope, timed_receive, send, lambda: late):
             detail = f"upload not received within {self.seconds:g} s"
             await JSONResponse({"detail": detail}, 408)(scope, receive, send)
+
+
+async def run_until_cut(app, scope, receive, send, cut: Callable[[], bool]) -> bool:
+    """Run `app` on a `receive` that may cut the body short (`cut()` turns true). A reply the
+    app starts after that is held back, and an error it raises because of it is swallowed:
+    True means the body was cut and nothing was sent, so the caller sends its own reply."""
+    started = False
+
+    async def guarded_send(message):
+        nonlocal started
+        if cut() and not started:
+            return
+        started = True
+        await send(message)
+
+    try:
+        await app(scope, receive, guarded_send)
+    except Exception:
+        if not cut():
+            raise
+    return cut() and not started
+
+
+class UploadLimit:
+    """ASGI middleware: a request body is counted as it streams in and cut off once it passes
+    `limit` bytes, whatever its headers say (chunked uploads have no Content-Length). Nothing
+    past the limit is read, so nothing past it reaches memory or the multipart parser's
+    temporary files."""
+
+    def __init__(self, app, limit: int, message: str):
+        self.app, self.limit, self.message = app, limit, message
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.limit:
+            return await self._refuse(send)
+        received, over = 0, False
+
+        async def counted_receive():
+            nonlocal received, over
+            if over:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    over = True
+                    return {"type": "http.disconnect"}
+            return message
+
+        if await run_until_cut(self.app, scope, counted_receive, send, lambda: over):
+            await self._refuse(send)
+
+    async def _refuse(self, send) -> None:
+        await JSONResponse({"detail": self.message}, 413)({"type": "http"}, None, send)
