@@ -257,3 +257,31 @@ def test_a_killed_runs_temporary_files_are_removed_by_the_next_run(tmp_path):
     report = run_parse_job(FaceParser.load("default"), [str(photo)], ParseJobOptions(out))
     assert report["temporaries_removed"] == 2 and report["inputs"][0]["status"] == "ok"
     assert sorted(p.name for p in out.rglob("*.tmp")) == ["keep.tmp"]
+
+
+def test_a_folder_that_cannot_be_listed_is_one_failed_entry_and_the_rest_go_on(
+    tmp_path, monkeypatch
+):
+    from faceparse.jobs.parse import collect_inputs
+
+    locked, good = tmp_path / "locked", tmp_path / "good"
+    locked.mkdir()
+    good.mkdir()
+    Image.fromarray(data.astronaut()).save(good / "a.png")
+    real_iterdir = Path.iterdir
+
+    def iterdir(self):  # the tests run as root, who can list anything: refuse by hand
+        if self == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_iterdir(self)
+
+    monkeypatch.setattr(Path, "iterdir", iterdir)
+    paths, failed = collect_inputs([str(locked), str(good)])
+    assert paths == [good / "a.png"]
+    assert failed == [
+        {
+            "input": str(locked),
+            "status": "failed",
+            "reason": "cannot list the folder (Permission denied)",
+        }
+    ]
