@@ -180,7 +180,7 @@ class FaceParser:
         # (photo index, view matrix, the view it widens): first every face's crop,
         # then a wider view of each view that cut its head.
         pending = [(i, m, None) for i, p in enumerate(photos) for m in p.matrices]
-        first = [(i, j) for i, p in enumerate(photos) for j in range(len(p.matrices))]
+        face_of_first = [j for p in photos for j in range(len(p.matrices))]  # by pending item
         dropped: list[set[int]] = [set() for _ in photos]
         crops = [c for p in photos for c in p.crops]
         depth_crops = [d for p in photos for d in (p.depth_crops or [None] * len(p.crops))]
@@ -196,7 +196,7 @@ class FaceParser:
                     and self._checks_parts
                     and not shows_face_parts(view, self._part_lut)
                 ):
-                    dropped[i].add(first[k][1])  # no face: no views, no wider ones
+                    dropped[i].add(face_of_first[k])  # no face: no views, no wider ones
                     continue
                 views[i].append(view)
                 shape = photos[i].work.shape[:2]

@@ -68,10 +68,10 @@ NOT_HEAD = ("background", "neck", "neck_l", "cloth")
 
 
 # A detection whose crop shows less than this share of eyes, brows, nose, lips, mouth or glasses
-# is no face: scikit-image's coffee cup and six spots of its Hubble deep field come out at 0.0,
-# a FASSEG face turned 60° at 0.0028, real faces otherwise at 0.026 or more (issue #25). Its
-# cost: on 12 group photos of benchmarks/group_photos.py (70 faces) it dropped one real face,
-# 56 px wide and turned 60°, where the parser had found no part either (only hair and skin).
+# is no face (issue #25). docs/results/FACE_PART_RULE.md (benchmarks/face_part_rule.py): the
+# coffee cup's and six Hubble deep-field "faces" and three spurious second detections on FASSEG
+# photos show 0.0; the real faces of FASSEG and Celeb1k val 0.0071 or more; on 12 group photos
+# it drops 1 of the 67 faces found.
 MIN_FACE_PART_SHARE = 0.0005
 FACE_PARTS = (
     "l_eye", "r_eye", "eyes", "l_brow", "r_brow", "nose", "mouth", "inner_mouth", "u_lip",
