@@ -94,6 +94,13 @@ class CanonicalFace:
         d = load_npz(folder / CANONICAL_FILE, {"vertices": (468, 3), "triangles": (None, 3)})
         return cls(d["vertices"].astype(np.float64), d["triangles"].astype(np.int64))
 
+    def mirror_ids(self) -> np.ndarray:
+        """mirror[i]: the landmark at point i's place in the mirrored face (the canonical face
+        is symmetric about x = 0), so a flipped photo's landmarks are `points[mirror]`."""
+        flipped = self.vertices * [-1, 1, 1]
+        d = np.linalg.norm(self.vertices[:, None] - flipped[None], axis=2)
+        return d.argmin(1)
+
 
 @dataclass(frozen=True)
 class HeadModel:

@@ -1,5 +1,11 @@
 """Depth maps from 3D face/head reconstruction: `DepthRenderer(config)(image) -> (depth, info)`.
 
+Fits (`DepthConfig.fit`, which landmarks the head is fitted to):
+* `mediapipe` — MediaPipe's face mesh. Occlusion-sensitive: a hand or a mask drags its points.
+* `robust` — the distilled occlusion-resistant mesh (`faceparse.face.robust_landmarks`).
+* `fused` — MediaPipe's points where the two agree, the robust ones where they do not, and the
+  robust mesh alone where MediaPipe finds no face (profiles).
+
 Backends:
 * `face` — MediaPipe's 468 landmarks rendered through its own 898-triangle mesh: the face only.
 * `head` — the ICT-FaceKit head fitted to those landmarks, face + scalp + ears + neck, with the
@@ -20,7 +26,14 @@ import cv2
 import numpy as np
 
 from ..errors import ConfigError, UnknownNameError
-from ..face.landmarks import FaceMeshDetector, face_oval, opening_contours, widen_face
+from ..face.landmarks import (
+    FaceLandmarks,
+    FaceMeshDetector,
+    face_oval,
+    opening_contours,
+    widen_face,
+)
+from ..face.robust_landmarks import RobustFaceMesh, fuse_landmarks
 from ..face.segmenter import HairSegmenter
 from .fit import fit_head, umeyama
 from .mesh_files import HAIR_FILE, CanonicalFace, HeadModel, model_dir
@@ -28,11 +41,16 @@ from .normalize import level_size_mm, normalize_depth
 from .raster import rasterize
 
 Backend = Literal["face", "head"]
+Fit = Literal["mediapipe", "robust", "fused"]
+# The distilled face mesh shipped in the package (`fit_model` overrides it).
+ROBUST_MESH_FILE = Path(__file__).resolve().parents[1] / "weights" / "robust_face_mesh.onnx"
 
 
 @dataclass(frozen=True)
 class DepthConfig:
     backend: Backend = "head"
+    fit: Fit = "mediapipe"
+    fit_model: str | None = None  # ONNX of the robust mesh; default ROBUST_MESH_FILE
     hair: Literal["none", "predicted"] = "none"
     normalization: Literal["minmax", "metric"] = "minmax"
     mm_per_level: float = 1.0  # metric mode: millimetres per grey level
@@ -55,6 +73,7 @@ class DepthConfig:
     def __post_init__(self) -> None:
         choices = {
             "backend": ("face", "head"),
+            "fit": ("mediapipe", "robust", "fused"),
             "hair": ("none", "predicted"),
             "normalization": ("minmax", "metric"),
             "openings": ("closed", "recessed"),
@@ -70,6 +89,7 @@ class DepthConfig:
 class DepthInfo:
     status: Literal["ok", "no_face"]
     num_faces: int = 0
+    fit: str | None = None  # which landmarks made the map: mediapipe, robust or fused
     reprojection_px: float | None = None
     poor_fit: bool = False
     px_per_cm: float | None = None
@@ -93,7 +113,10 @@ class DepthRenderer:
         self.hair = None
         if config.hair == "predicted":
             self.hair = HairSegmenter(Path(config.hair_model or folder / HAIR_FILE))
-        self.detector = FaceMeshDetector()
+        self.detector = FaceMeshDetector() if config.fit != "robust" else None
+        self.robust = None
+        if config.fit != "mediapipe":
+            self.robust = RobustFaceMesh(Path(config.fit_model or ROBUST_MESH_FILE))
         self._openings = opening_contours()
         self._oval = np.array(face_oval())
         self._face_tris = np.concatenate([self.canonical.triangles, _skirt_triangles(self._oval)])
@@ -106,8 +129,32 @@ class DepthRenderer:
     def __call__(self, image: np.ndarray) -> tuple[np.ndarray, DepthInfo]:
         """RGB uint8 H×W×3 -> depth uint8 H×W (0 = background, nearer = brighter), info."""
         t0 = time.perf_counter()
+        landmarks, fit = self.landmarks(image)
+        depth, info = self.render(image, landmarks)
+        info.fit = fit
+        info.seconds = time.perf_counter() - t0
+        return depth, info
+
+    def landmarks(self, image: np.ndarray) -> tuple[FaceLandmarks | None, str | None]:
+        """The face's landmarks by the configured fit, and which fit gave them."""
+        mediapipe = self.detector(image) if self.detector is not None else None
+        if self.robust is None:
+            return mediapipe, "mediapipe" if mediapipe else None
+        robust = self.robust(image)
+        if robust is None or mediapipe is None:
+            # fused: the robust mesh covers faces MediaPipe misses; MediaPipe alone where the
+            # detector finds none (it did not once on the check set: see ROBUST_FIT.md)
+            found = robust or mediapipe
+            return found, None if found is None else ("robust" if robust else "mediapipe")
+        fused = fuse_landmarks(mediapipe.points, robust.points)
+        return FaceLandmarks(fused, max(mediapipe.num_faces, robust.num_faces)), "fused"
+
+    def render(
+        self, image: np.ndarray, landmarks: FaceLandmarks | None
+    ) -> tuple[np.ndarray, DepthInfo]:
+        """The depth map of the face whose 468 `landmarks` are given (None: no face)."""
+        t0 = time.perf_counter()
         h, w = image.shape[:2]
-        landmarks = self.detector(image)
         if landmarks is None:
             return np.zeros((h, w), np.uint8), DepthInfo(
                 "no_face", seconds=time.perf_counter() - t0
@@ -154,7 +201,9 @@ class DepthRenderer:
         return depth, info
 
     def close(self) -> None:
-        self.detector.close()
+        for source in (self.detector, self.robust):
+            if source is not None:
+                source.close()
 
 
 def _skirt_triangles(oval: np.ndarray, first_outer: int = 468) -> np.ndarray:

@@ -28,9 +28,10 @@ def export_onnx(
     size: int,
     metadata: dict | None = None,
     output_name: str = "logits",
+    spatial: bool = True,
 ) -> Path:
     """Write `model` (eval mode, fp32) as ONNX with dynamic batch, height and width,
-    atomically."""
+    atomically; `spatial=False` fixes the input size (a network that regresses, not maps)."""
     path = Path(path)
     model = model.eval().float()  # parsers return logits only unless asked for aux heads
     example = torch.zeros(1, in_channels, size, size)
@@ -49,8 +50,8 @@ def export_onnx(
                 output_names=[output_name],
                 # Height and width are free too: context views are parsed at a smaller size.
                 dynamic_axes={
-                    "input": {0: "batch", 2: "height", 3: "width"},
-                    output_name: {0: "batch", 2: "height", 3: "width"},
+                    "input": {0: "batch", 2: "height", 3: "width"} if spatial else {0: "batch"},
+                    output_name: {0: "batch", 2: "height", 3: "width"} if spatial else {0: "batch"},
                 },
                 opset_version=OPSET,
                 dynamo=False,
