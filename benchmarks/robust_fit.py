@@ -3,18 +3,37 @@ fit on occluded copies of clean photos against the clean photo's MediaPipe fit.
 
     python benchmarks/robust_fit.py train      # ~45 min on one core; resumes; cache folder
     python benchmarks/robust_fit.py measure    # docs/results/ROBUST_FIT.md + figures
+    python benchmarks/robust_fit.py page       # the page again from the cached measurements
 
 Training photos: Celeb1k train, FASSEG V2 train and V3 train. Check photos (never trained on):
 Celeb1k val and FASSEG V2 test. The cache folder is $FACEPARSE_FIT_CACHE, else
 ~/.cache/faceparse-fit: the teacher's landmarks, checkpoints, the exported ONNX files.
+
+Check set: each check photo whose clean copy MediaPipe fits gets COPIES occluded copies, 1–3
+occluders each (`faceparse.datasets.face_occluders`), covering 10–50% of the face outline; the
+target of a copy is its clean photo's MediaPipe mesh and head-fit depth (metric, 1 mm/level).
+
+Rule for the default fit, written before the first measurement: `fused` (or else `robust`)
+becomes `DepthConfig`'s default if, on the occluded copies, its 2D NME and its depth L1 are at
+most half of MediaPipe's and it fails on no copy where the detector finds a face, and on the
+clean photos its NME is at most MediaPipe's NME against itself under a flip and its FASSEG face
+IoU median stays >= 0.80. Otherwise MediaPipe stays the default and the others are opt-in. The
+student ships as int8 if that costs at most 5% of its fp32 NME on the occluded copies, else
+the fp32 file if it is <= 10 MB, else not at all.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
+
+import cv2
+import numpy as np
+
+from faceparse.imageio import write_png_atomic, write_text_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FACEPARSE_SHARED") or ROOT.parent / "shared").resolve()
@@ -63,14 +82,298 @@ def train(args) -> None:
     print(f"wrote {out}", flush=True)
 
 
+COPIES = 2
+CHECK_SEED = 29
+FITS = ("mediapipe", "robust", "fused")
+SHARE_BINS = ((0.10, 0.20), (0.20, 0.35), (0.35, 0.50))
+RESULTS = CACHE / "measurements.json"
+PAGE = ROOT / "docs" / "results" / "ROBUST_FIT.md"
+FIGURES = ROOT / "docs" / "results" / "figures"
+
+
+def _flipped_mesh(mesh, image, mirror):
+    found = mesh(np.ascontiguousarray(image[:, ::-1]))
+    if found is None:
+        return None
+    points = found.points[mirror].copy()
+    points[:, 0] = image.shape[1] - 1 - points[:, 0]
+    return points
+
+
+def measure(args) -> None:
+    from faceparse.datasets.face_occluders import occlude_face
+    from faceparse.depth import DepthConfig, DepthRenderer
+    from faceparse.depth.mesh_files import CanonicalFace, model_dir
+    from faceparse.depth.quality import depth_difference, iou
+    from faceparse.face.landmarks import FaceLandmarks
+    from faceparse.face.robust_landmarks import fuse_landmarks
+    from faceparse.imageio import read_rgb
+    from faceparse.metrics.landmarks import landmark_nme
+
+    renderer = DepthRenderer(
+        DepthConfig(fit="fused", fit_model=str(args.model), normalization="metric")
+    )
+    mirror = CanonicalFace.load(model_dir(None)).mirror_ids()
+
+    def fits(image):
+        """Each fit's (468, 3) points on one image, None where it finds no face."""
+        mp, rb = renderer.detector(image), renderer.robust(image)
+        out = {"mediapipe": mp and mp.points, "robust": rb and rb.points}
+        out["fused"] = fuse_landmarks(mp.points, rb.points) if mp and rb else out["robust"]
+        return out
+
+    def depth_of(image, points):
+        return renderer.render(image, None if points is None else FaceLandmarks(points, 1))[0]
+
+    records, worst = [], []
+    fasseg_faces = _fasseg_faces()
+    for index, path in enumerate(photos(CHECK_FOLDERS)[: args.limit]):
+        image = read_rgb(path)
+        clean = fits(image)
+        target = clean["mediapipe"]
+        if target is None:
+            records.append({"photo": str(path.relative_to(SHARED)), "clean_fit": False})
+            continue
+        clean_depth = depth_of(image, target)
+        rec = {"photo": str(path.relative_to(SHARED)), "clean_fit": True, "clean": {}}
+        flipped = _flipped_mesh(renderer.detector, image, mirror)
+        rec["clean"]["mediapipe_flip"] = None if flipped is None else landmark_nme(flipped, target)
+        for fit in FITS[1:]:
+            p = clean[fit]
+            rec["clean"][fit] = None if p is None else landmark_nme(p, target)
+        if path.resolve() in fasseg_faces:
+            face = fasseg_faces[path.resolve()]
+            rec["clean"]["face_iou"] = {}
+            for fit in FITS:
+                fg = depth_of(image, clean[fit]) > 0 if clean[fit] is not None else None
+                rec["clean"]["face_iou"][fit] = None if fg is None else iou(fg, face)
+        rec["copies"] = []
+        for copy in range(COPIES):
+            rng = np.random.default_rng([CHECK_SEED, index, copy])
+            occluded = occlude_face(image, target, rng, share_range=(0.10, 0.50))
+            got = fits(occluded.image)
+            row = {
+                "kinds": occluded.kinds,
+                "share": occluded.share,
+                "detected": bool(renderer.robust.detector(occluded.image)),
+            }
+            for fit, p in got.items():
+                if p is None:
+                    row[fit] = None
+                    continue
+                l1, rmse, fg_iou = depth_difference(depth_of(occluded.image, p), clean_depth)
+                row[fit] = {
+                    "nme2d": landmark_nme(p, target),
+                    "nme3d": landmark_nme(p, target, three_d=True),
+                    "depth_l1": l1,
+                    "depth_rmse": rmse,
+                    "depth_iou": fg_iou,
+                }
+            rec["copies"].append(row)
+            mp_nme = row["mediapipe"]["nme2d"] if row["mediapipe"] else np.inf
+            worst.append((mp_nme, len(records), copy, occluded, got, clean_depth, image))
+            worst = sorted(worst, key=lambda w: -w[0])[: args.worst]
+        records.append(rec)
+        print(f"{index + 1} {path.name}", flush=True)
+    write_text_atomic(RESULTS, json.dumps({"model": str(args.model), "records": records}))
+    _worst_montage(worst, depth_of)
+    write_page(argv=sys.argv[1:])
+
+
+def _fasseg_faces() -> dict[Path, np.ndarray]:
+    """FASSEG V2 test photo -> its labelled face (skin, eyes, nose, mouth), as DEPTH.md's bar."""
+    from faceparse.datasets import open_dataset
+    from faceparse.labels import FASSEG
+
+    ds = open_dataset("fasseg", SHARED / "data" / "fasseg", "test")
+    face = [FASSEG.index(c) for c in ("skin", "eyes", "nose", "mouth")]
+    return {Path(r.image).resolve(): np.isin(ds[i].label, face) for i, r in enumerate(ds.records)}
+
+
+def _in_bin(share: float, bin_: tuple[float, float]) -> bool:
+    lo, hi = bin_
+    return lo <= share < hi or (hi == SHARE_BINS[-1][1] and share == hi)
+
+
+def _drawn(image, points, colour):
+    out = image.copy()
+    if points is not None:
+        for x, y in np.round(points[:, :2]).astype(int):
+            cv2.circle(out, (int(x), int(y)), 1, colour, -1)
+    return out
+
+
+def _worst_montage(worst, depth_of) -> None:
+    from faceparse.visualize import depth_to_rgb, montage
+
+    rows = []
+    for nme, _, _, occluded, got, clean_depth, image in worst:
+        tiles = [_drawn(image, None, (0, 0)), depth_to_rgb(clean_depth)]
+        for fit, colour in (("mediapipe", (255, 40, 40)), ("fused", (40, 255, 40))):
+            tiles.append(_drawn(occluded.image, got[fit], colour))
+            tiles.append(depth_to_rgb(depth_of(occluded.image, got[fit])))
+        rows.append(
+            (
+                f"{'+'.join(occluded.kinds)}, {occluded.share:.0%} covered; MediaPipe NME "
+                f"{nme:.3f}: clean | clean depth | MediaPipe | its depth | fused | its depth",
+                tiles,
+            )
+        )
+    write_png_atomic(FIGURES / "robust_fit_worst.png", montage(rows, tile_height=160))
+
+
+def _mean(values) -> float:
+    values = [v for v in values if v is not None and np.isfinite(v)]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def _summary(copies, fit) -> dict:
+    found = [c[fit] for c in copies if c[fit] is not None]
+    detected = [c for c in copies if c["detected"]]
+    return {
+        "n": len(copies),
+        "nme2d": _mean(f["nme2d"] for f in found),
+        "nme3d": _mean(f["nme3d"] for f in found),
+        "depth_l1": _mean(f["depth_l1"] for f in found),
+        "depth_rmse": _mean(f["depth_rmse"] for f in found),
+        "depth_iou": _mean(f["depth_iou"] for f in found),
+        "fail": sum(c[fit] is None for c in copies) / max(len(copies), 1),
+        "fail_detected": sum(c[fit] is None for c in detected) / max(len(detected), 1),
+    }
+
+
+def write_page(argv=()) -> None:
+    from faceparse.jobs.reports import provenance, table_head
+
+    data = json.loads(RESULTS.read_text())
+    recs = [r for r in data["records"] if r["clean_fit"]]
+    copies = [c for r in recs for c in r["copies"]]
+    overall = {fit: _summary(copies, fit) for fit in FITS}
+    lines = [
+        "# Results: an occlusion-resistant face fit for the depth builder (issue #29)",
+        "",
+        provenance("benchmarks/robust_fit.py", list(argv) or ["measure"]),
+        f"Check set: {len(data['records'])} photos (Celeb1k val, FASSEG V2 test), "
+        f"{len(recs)} with a clean MediaPipe fit, {COPIES} occluded copies each "
+        f"({len(copies)} copies). Model: `{Path(data['model']).name}`. Landmark NME: mean "
+        "point distance over the clean fit's outer-eye-corner distance; depth: head backend, "
+        "metric 1 mm per grey level, so L1 and RMSE are in millimetres, over the pixels both "
+        "maps cover (IoU: of the two foregrounds).",
+        "",
+        "## Occluded copies",
+        "",
+        *table_head(
+            "fit",
+            "NME 2D",
+            "NME 3D",
+            "depth L1 (mm)",
+            "depth RMSE (mm)",
+            "depth IoU",
+            "no mesh",
+            "no mesh where a face is detected",
+        ),
+    ]
+    for fit in FITS:
+        s = overall[fit]
+        lines.append(
+            f"| `{fit}` | {s['nme2d']:.4f} | {s['nme3d']:.4f} | {s['depth_l1']:.2f} "
+            f"| {s['depth_rmse']:.2f} | {s['depth_iou']:.3f} | {s['fail']:.1%} "
+            f"| {s['fail_detected']:.1%} |"
+        )
+    lines += [
+        "",
+        "By occluded share of the face outline (NME 2D / depth L1 mm):",
+        "",
+        *table_head("share", "copies", *FITS),
+    ]
+    for lo, hi in SHARE_BINS:
+        part = [c for c in copies if _in_bin(c["share"], (lo, hi))]
+        cells = [
+            f"{_summary(part, f)['nme2d']:.4f} / {_summary(part, f)['depth_l1']:.2f}" for f in FITS
+        ]
+        lines.append(f"| {lo:.0%}–{hi:.0%} | {len(part)} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "By occluder kind (a copy with several kinds counts under each):",
+        "",
+        *table_head("kind", "copies", *FITS),
+    ]
+    for kind in sorted({k for c in copies for k in c["kinds"]}):
+        part = [c for c in copies if kind in c["kinds"]]
+        cells = [
+            f"{_summary(part, f)['nme2d']:.4f} / {_summary(part, f)['depth_l1']:.2f}" for f in FITS
+        ]
+        lines.append(f"| {kind} | {len(part)} | " + " | ".join(cells) + " |")
+    flip = _mean(r["clean"]["mediapipe_flip"] for r in recs)
+    lines += [
+        "",
+        "## Clean photos",
+        "",
+        *table_head("measure", "value"),
+        f"| MediaPipe against itself under a flip, NME 2D | {flip:.4f} |",
+    ]
+    for fit in FITS[1:]:
+        lines.append(
+            f"| `{fit}` against MediaPipe, NME 2D | {_mean(r['clean'][fit] for r in recs):.4f} |"
+        )
+    fasseg = [r for r in recs if "face_iou" in r["clean"]]
+    for fit in FITS:
+        values = [
+            r["clean"]["face_iou"][fit] for r in fasseg if r["clean"]["face_iou"][fit] is not None
+        ]
+        lines.append(
+            f"| `{fit}`: FASSEG V2 test face IoU, median of {len(values)} | "
+            f"{float(np.median(values)):.3f} |"
+        )
+    _figure(copies)
+    lines += [
+        "",
+        "![NME and depth error by occluded share](figures/robust_fit.png)",
+        "",
+        "Worst copies by MediaPipe's NME (red: MediaPipe's points, green: fused):",
+        "",
+        "![worst copies](figures/robust_fit_worst.png)",
+        "",
+    ]
+    write_text_atomic(PAGE, "\n".join(lines))
+    print("\n".join(lines))
+
+
+def _figure(copies) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    x = np.arange(len(SHARE_BINS))
+    for k, fit in enumerate(FITS):
+        parts = [[c for c in copies if _in_bin(c["share"], b)] for b in SHARE_BINS]
+        for ax, key in zip(axes, ("nme2d", "depth_l1"), strict=True):
+            ax.bar(x + (k - 1) * 0.27, [_summary(p, fit)[key] for p in parts], 0.27, label=fit)
+    for ax, title in zip(axes, ("landmark NME 2D", "depth L1 (mm)"), strict=True):
+        ax.set_xticks(x, [f"{lo:.0%}–{hi:.0%}" for lo, hi in SHARE_BINS])
+        ax.set_xlabel("occluded share of the face")
+        ax.set_title(title)
+    axes[0].legend()
+    fig.tight_layout()
+    FIGURES.mkdir(parents=True, exist_ok=True)
+    fig.savefig(FIGURES / "robust_fit.png", dpi=110)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     t = sub.add_parser("train")
     t.add_argument("--steps", type=int, default=1500)
     t.add_argument("--threads", type=int, default=1)
+    m = sub.add_parser("measure")
+    m.add_argument("--model", type=Path, default=CACHE / "robust_face_mesh.onnx")
+    m.add_argument("--worst", type=int, default=8)
+    m.add_argument("--limit", type=int, default=None, help="First N check photos (a dry run).")
+    sub.add_parser("page")
     args = parser.parse_args(argv)
-    {"train": train}[args.command](args)
+    {"train": train, "measure": measure, "page": lambda a: write_page()}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -14,11 +14,30 @@ depth_app = typer.Typer(help="Depth maps from 3D face/head reconstruction.", no_
 console = Console(stderr=True)
 
 
-def _config(backend, hair, normalization, mm_per_level, model_dir, hair_model, openings="closed"):
+FIT_HELP = (
+    "Landmarks the head is fitted to: mediapipe, robust (the distilled occlusion-resistant "
+    "mesh) or fused (MediaPipe where the two agree, robust where they do not or MediaPipe "
+    "finds no face). See docs/results/ROBUST_FIT.md."
+)
+
+
+def _config(
+    backend,
+    hair,
+    normalization,
+    mm_per_level,
+    model_dir,
+    hair_model,
+    openings="closed",
+    fit="mediapipe",
+    fit_model=None,
+):
     from ..depth import DepthConfig  # numba compiles on import: only when depth is made
 
     return DepthConfig(
         backend,
+        fit,
+        str(fit_model) if fit_model else None,
         hair,
         normalization,
         mm_per_level,
@@ -34,6 +53,8 @@ def make(
     root: Path = typer.Option(..., "--root", help="Dataset root folder."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (depth/, lists, manifest)."),
     backend: str = typer.Option("head", help="face (MediaPipe mesh) or head (fitted ICT head)."),
+    fit: str = typer.Option("mediapipe", help=FIT_HELP),
+    fit_model: Path = typer.Option(None, help="ONNX of the robust mesh (default: shipped)."),
     hair: str = typer.Option("none", help="none, or predicted (extend over predicted hair)."),
     split: list[str] = typer.Option(None, "--split", "-s", help="Split(s); default all."),
     workers: int = typer.Option(1, min=1, help="Parallel worker processes."),
@@ -47,7 +68,9 @@ def make(
     subsets: str = typer.Option(None, help="FASSEG subsets, comma-separated."),
 ) -> None:
     """Render a depth map per image; resumable, records every failure in manifest.jsonl."""
-    cfg = _config(backend, hair, normalization, mm_per_level, model_dir, hair_model, openings)
+    cfg = _config(
+        backend, hair, normalization, mm_per_level, model_dir, hair_model, openings, fit, fit_model
+    )
     opts = {"subsets": tuple(subsets.split(","))} if subsets else {}
     from ..jobs.depth import make_depth
 
@@ -69,11 +92,13 @@ def show(
     images: list[Path] = typer.Argument(..., help="Photos."),
     out: Path = typer.Option(Path("depth.png"), "--out", "-o"),
     backend: str = typer.Option("head"),
+    fit: str = typer.Option("mediapipe", help=FIT_HELP),
+    fit_model: Path = typer.Option(None, help="ONNX of the robust mesh (default: shipped)."),
     hair: str = typer.Option("none"),
     model_dir: Path = typer.Option(None),
 ) -> None:
     """Write RGB | depth | overlay side by side for each photo."""
-    cfg = _config(backend, hair, "minmax", 1.0, model_dir, None)
+    cfg = _config(backend, hair, "minmax", 1.0, model_dir, None, fit=fit, fit_model=fit_model)
     from ..jobs.depth import write_depth_montage
 
     skipped = write_depth_montage(images, out, cfg)

@@ -15,7 +15,7 @@ from functools import partial
 import cv2
 import numpy as np
 
-from ..face.landmarks import face_oval, opening_contours
+from ..face.landmarks import face_oval, opening_contours, polygon_mask
 from ..labels import CELEBAMASK_HQ
 from .accessories import add_accessory
 from .occlusion import OcclusionConfig, occlude, random_texture
@@ -34,13 +34,6 @@ class OccludedFace:
     mask: np.ndarray  # bool H×W: pixels an occluder covers
     kinds: tuple[str, ...]  # what was drawn, in drawing order
     share: float  # fraction of the face outline's area covered
-
-
-def face_area(points: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """Boolean mask of the face outline (MediaPipe's face oval) in an image of `shape`."""
-    area = np.zeros(shape, np.uint8)
-    cv2.fillPoly(area, [np.round(points[face_oval(), :2]).astype(np.int32)], 1)
-    return area > 0
 
 
 def _paint(image, mask, colour) -> np.ndarray:
@@ -70,7 +63,8 @@ def _sunglasses(image, points, rng) -> tuple[np.ndarray, np.ndarray]:
     drawn = add_accessory(image, labels, "sunglasses", rng)
     if drawn is None:
         return image, np.zeros(image.shape[:2], bool)
-    return drawn[0], drawn[1] == CELEBAMASK_HQ.index("eye_g")
+    # the lens and frame edges are anti-aliased a pixel beyond the class label: count them too
+    return drawn[0], (drawn[1] == CELEBAMASK_HQ.index("eye_g")) | (drawn[0] != image).any(2)
 
 
 def _surgical_mask(image, points, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -161,7 +155,7 @@ def occlude_face(
     """1–3 occluders (or `count`) of random `kinds` on the face whose landmarks are `points`,
     redrawn up to `attempts` times until the covered share of the face outline falls in
     `share_range` (the last draw is returned if none does)."""
-    area = face_area(points, image.shape[:2])
+    area = polygon_mask(points, face_oval(), image.shape[:2])
     total = max(int(area.sum()), 1)
     for _ in range(attempts):
         n = count or int(rng.integers(1, 4))

@@ -5,6 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..face.landmarks import polygon_mask
+
+__all__ = ["depth_difference", "iou", "nose_nearer_than_cheeks", "polygon_mask", "symmetry_error"]
+
 # MediaPipe landmark ids
 NOSE_TIP, CHEEK_LEFT, CHEEK_RIGHT, CHIN = 1, 50, 280, 152
 MIDLINE = (10, 168, NOSE_TIP, CHIN)  # forehead top, nose bridge, nose tip, chin
@@ -22,13 +26,6 @@ def depth_at(depth: np.ndarray, point: np.ndarray) -> int:
 def nose_nearer_than_cheeks(depth: np.ndarray, points: np.ndarray) -> bool:
     nose, left, right = (depth_at(depth, points[i]) for i in (NOSE_TIP, CHEEK_LEFT, CHEEK_RIGHT))
     return nose > left and nose > right
-
-
-def polygon_mask(points: np.ndarray, ids, size: tuple[int, int]) -> np.ndarray:
-    """The filled polygon through landmarks `ids` (e.g. the face oval: the landmark face region)."""
-    mask = np.zeros(size, np.uint8)
-    cv2.fillPoly(mask, [np.round(points[list(ids), :2]).astype(np.int32)], 1)
-    return mask > 0
 
 
 def symmetry_error(depth: np.ndarray, points: np.ndarray, region: np.ndarray) -> float:
@@ -49,3 +46,14 @@ def symmetry_error(depth: np.ndarray, points: np.ndarray, region: np.ndarray) ->
     if not both.any():
         return float("nan")
     return float(np.abs(depth[both].astype(np.float32) - mirrored[both]).mean())
+
+
+def depth_difference(depth: np.ndarray, reference: np.ndarray) -> tuple[float, float, float]:
+    """(mean |difference|, RMSE) in grey levels where both maps have depth, and the IoU of their
+    foregrounds: how far a depth map is from the one it should have been."""
+    a, b = depth > 0, reference > 0
+    both = a & b
+    if not both.any():
+        return float("nan"), float("nan"), iou(a, b)
+    diff = depth[both].astype(np.float32) - reference[both].astype(np.float32)
+    return float(np.abs(diff).mean()), float(np.sqrt((diff**2).mean())), iou(a, b)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from ..errors import FaceparseError
@@ -102,6 +103,13 @@ def opening_contours() -> list[list[int]]:
         _edge_loop(fc.FACEMESH_RIGHT_EYE),
         _edge_loop(inner_lips),
     ]
+
+
+def polygon_mask(points: np.ndarray, ids, size: tuple[int, int]) -> np.ndarray:
+    """The filled polygon through landmarks `ids` (e.g. the face oval: the landmark face region)."""
+    mask = np.zeros(size, np.uint8)
+    cv2.fillPoly(mask, [np.round(points[list(ids), :2]).astype(np.int32)], 1)
+    return mask > 0
 
 
 def face_oval() -> list[int]:

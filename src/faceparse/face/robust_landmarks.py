@@ -23,7 +23,7 @@ from .landmarks import FaceLandmarks
 
 CROP_SCALE = 1.5
 CROP_SIZE = 192
-# MediaPipe's outer eye corners: the inter-ocular distance every landmark error is divided by.
+# MediaPipe's outer eye corners: fusion's tolerance is a fraction of the distance between them.
 OUTER_EYE_CORNERS = (33, 263)
 
 
@@ -82,16 +82,12 @@ def crop_frame(
     return CropFrame(matrix, side, size)
 
 
-def interocular(points: np.ndarray) -> float:
-    a, b = OUTER_EYE_CORNERS
-    return float(np.linalg.norm(points[a, :2] - points[b, :2]))
-
-
 def fuse_landmarks(mediapipe: np.ndarray, student: np.ndarray, tolerance: float = 0.08):
     """Per point, MediaPipe where it lies within `tolerance` × the inter-ocular distance of the
     student (an unoccluded part, where MediaPipe is the finer of the two), the student where it
     strays (occluded parts drag MediaPipe's points), blended smoothly between."""
-    scale = max(interocular(student), 1e-6)
+    a, b = OUTER_EYE_CORNERS
+    scale = max(float(np.linalg.norm(student[a, :2] - student[b, :2])), 1e-6)
     d = np.linalg.norm(mediapipe[:, :2] - student[:, :2], axis=1) / scale
     trust = np.exp(-((d / tolerance) ** 2))[:, None]
     fused = trust * mediapipe + (1 - trust) * student

@@ -88,7 +88,7 @@ def make_depth(
     out.mkdir(parents=True, exist_ok=True)
     previous_config = out / "config.json"
     cfg_json = json.dumps(asdict(config), indent=2, sort_keys=True)
-    if previous_config.is_file() and previous_config.read_text() != cfg_json:
+    if previous_config.is_file() and _settings(previous_config) != json.loads(cfg_json):
         raise ConfigError(
             f"{out} was made with another configuration ({previous_config}); "
             "use a new output folder"
@@ -115,6 +115,12 @@ def make_depth(
         with atomic_open(out / f"{split}_list.txt", "w") as f:
             f.writelines(f"{n}\n" for n in names)
     return manifest.counts
+
+
+def _settings(path: Path) -> dict:
+    """A folder's recorded DepthConfig; a setting added since it was made counts at its
+    default (an older folder made with the defaults resumes)."""
+    return {**asdict(DepthConfig()), **json.loads(path.read_text())}
 
 
 def _finished(entry: dict | None, out: Path) -> bool:

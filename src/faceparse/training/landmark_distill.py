@@ -49,6 +49,7 @@ class LandmarkDistillConfig:
     consistency: float = 0.5
     z_weight: float = 0.5
     basis_size: int = 64
+    basis_samples: int = 4000  # jittered crops the shape basis is computed from
     size: int = CROP_SIZE
     # crop jitter: centre shift (box sides), scale (× the crop scale), roll (degrees)
     shift: float = 0.06
@@ -197,7 +198,7 @@ def train_landmark_student(
         sampler.rng = np.random.default_rng([config.seed, state["step"]])
     else:
         state = {"step": 0}
-        mean, basis = shape_basis(sampler, config.basis_size)
+        mean, basis = shape_basis(sampler, config.basis_size, config.basis_samples)
         model = LandmarkRegressor(mean, basis)
     optim = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(
@@ -235,7 +236,7 @@ def train_landmark_student(
                 json.dumps(
                     {
                         "step": done,
-                        "loss": round(float(loss), 5),
+                        "loss": round(loss.item(), 5),
                         **{k: round(v, 5) for k, v in parts.items()},
                         "seconds": round(time.perf_counter() - t0, 1),
                     }
