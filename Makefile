@@ -17,7 +17,7 @@ endif
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,ray]'
 	$(BIN)/pip uninstall --quiet --yes opencv-contrib-python
 	$(BIN)/pip install --quiet --no-deps --force-reinstall $(OPENCV_HEADLESS)
 	$(BIN)/python -c "import cv2, mediapipe" || { echo "OpenCV/MediaPipe do not load: see README, Set-up"; exit 1; }

@@ -34,6 +34,7 @@ import cv2
 import numpy as np
 
 from faceparse.imageio import write_png_atomic, write_text_atomic
+from faceparse.jobs.reports import provenance, table_head
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FACEPARSE_SHARED") or ROOT.parent / "shared").resolve()
@@ -74,12 +75,12 @@ def train(args) -> None:
         f"{len(teacher.paths)} of {len(train_photos)} training photos have a teacher fit",
         flush=True,
     )
-    config = LandmarkDistillConfig(steps=args.steps)
-    last = train_landmark_student(
-        teacher, config, CACHE / "student", log=lambda s: print(s, flush=True)
-    )
-    out = export_landmark_student(last, CACHE / "robust_face_mesh.onnx")
-    print(f"wrote {out}", flush=True)
+    last = CACHE / "student" / "last.pt"
+    if args.command == "train":
+        config = LandmarkDistillConfig(steps=args.steps)
+        train_landmark_student(teacher, config, last.parent, log=lambda s: print(s, flush=True))
+    out = export_landmark_student(last, CACHE / "robust_face_mesh.onnx", teacher)
+    print(f"wrote {out} and its int8 copy", flush=True)
 
 
 COPIES = 2
@@ -199,7 +200,7 @@ def _drawn(image, points, colour):
     out = image.copy()
     if points is not None:
         for x, y in np.round(points[:, :2]).astype(int):
-            cv2.circle(out, (int(x), int(y)), 1, colour, -1)
+            cv2.circle(out, (int(x), int(y)), 2, colour, -1)
     return out
 
 
@@ -214,8 +215,9 @@ def _worst_montage(worst, depth_of) -> None:
             tiles.append(depth_to_rgb(depth_of(occluded.image, got[fit])))
         rows.append(
             (
-                f"{'+'.join(occluded.kinds)}, {occluded.share:.0%} covered; MediaPipe NME "
-                f"{nme:.3f}: clean | clean depth | MediaPipe | its depth | fused | its depth",
+                f"{'+'.join(occluded.kinds)}, {occluded.share:.0%} covered; MediaPipe "
+                + (f"NME {nme:.3f}" if np.isfinite(nme) else "finds no face")
+                + ": clean | clean depth | MediaPipe | its depth | fused | its depth",
                 tiles,
             )
         )
@@ -243,8 +245,6 @@ def _summary(copies, fit) -> dict:
 
 
 def write_page(argv=()) -> None:
-    from faceparse.jobs.reports import provenance, table_head
-
     data = json.loads(RESULTS.read_text())
     recs = [r for r in data["records"] if r["clean_fit"]]
     copies = [c for r in recs for c in r["copies"]]
@@ -325,6 +325,7 @@ def write_page(argv=()) -> None:
             f"| `{fit}`: FASSEG V2 test face IoU, median of {len(values)} | "
             f"{float(np.median(values)):.3f} |"
         )
+    lines += _extra_sections(overall, flip, recs)
     _figure(copies)
     lines += [
         "",
@@ -337,6 +338,70 @@ def write_page(argv=()) -> None:
     ]
     write_text_atomic(PAGE, "\n".join(lines))
     print("\n".join(lines))
+
+
+def _extra_sections(overall: dict, flip: float, recs: list) -> list[str]:
+    """The int8 copy, the depth job's speed by fit, and the rule's verdict, where measured."""
+    lines = []
+    int8 = (
+        json.loads((CACHE / "int8.json").read_text()) if (CACHE / "int8.json").is_file() else None
+    )
+    if int8:
+        lines += [
+            "",
+            "## The student file: fp32 against int8 (same occluded copies)",
+            "",
+            *table_head("file", "NME 2D", "ms per face (1 thread)", "MB"),
+        ]
+        for k, v in int8.items():
+            lines.append(f"| {k} | {v['nme2d']:.4f} | {v['ms']:.1f} | {v['mb']:.1f} |")
+    speed = (
+        json.loads((CACHE / "speed.json").read_text()) if (CACHE / "speed.json").is_file() else None
+    )
+    if speed:
+        base = speed["rates"]["mediapipe"]
+        lines += [
+            "",
+            f"## Depth job speed (Celeb1k val, {speed['images']} photos at 512², one "
+            "worker, `--backend head`, median of rounds interleaved)",
+            "",
+            *table_head("fit", "images/s", "vs mediapipe"),
+        ]
+        for fit, rate in speed["rates"].items():
+            lines.append(f"| `{fit}` | {rate:.2f} | {rate / base:.2f}× |")
+    if (FIGURES / "robust_fit_real.png").is_file():
+        lines += [
+            "",
+            "## Real occlusions (Celeb1k val, picked by looking)",
+            "",
+            "No clean copy exists, so no number: MediaPipe's landmarks and depth (red) "
+            "beside the fused fit's (green), on "
+            + "; ".join(f"{k}: {v}" for k, v in REAL_OCCLUSIONS.items())
+            + ".",
+            "",
+            "![real occlusions](figures/robust_fit_real.png)",
+        ]
+    mp = overall["mediapipe"]
+    lines += ["", "## Verdict by the rule written before the run", ""]
+    for fit in FITS[1:]:
+        s = overall[fit]
+        clean = _mean(r["clean"][fit] for r in recs)
+        ious = [
+            r["clean"]["face_iou"][fit]
+            for r in recs
+            if "face_iou" in r["clean"] and r["clean"]["face_iou"][fit] is not None
+        ]
+        checks = {
+            "NME ≤ ½ MediaPipe's": s["nme2d"] <= 0.5 * mp["nme2d"],
+            "depth L1 ≤ ½ MediaPipe's": s["depth_l1"] <= 0.5 * mp["depth_l1"],
+            "no failure where a face is detected": s["fail_detected"] == 0,
+            "clean NME ≤ MediaPipe's flip self-agreement": clean <= flip,
+            "FASSEG face IoU ≥ 0.80": bool(ious) and float(np.median(ious)) >= 0.80,
+            "occluded NME ≤ 1.5× its clean NME": s["nme2d"] <= 1.5 * clean,
+        }
+        marks = ", ".join(f"{k}: {'yes' if ok else 'no'}" for k, ok in checks.items())
+        lines.append(f"- `{fit}`: {marks}.")
+    return lines
 
 
 def _figure(copies) -> None:
@@ -361,6 +426,118 @@ def _figure(copies) -> None:
     fig.savefig(FIGURES / "robust_fit.png", dpi=110)
 
 
+def compare_int8(args) -> None:
+    """The student's NME, fp32 against int8, on the same occluded copies, and its speed."""
+    import time
+
+    from faceparse.datasets.face_occluders import occlude_face
+    from faceparse.face.landmarks import FaceMeshDetector
+    from faceparse.face.robust_landmarks import RobustFaceMesh
+    from faceparse.imageio import read_rgb
+    from faceparse.metrics.landmarks import landmark_nme
+
+    mesh = FaceMeshDetector()
+    students = {k: RobustFaceMesh(CACHE / f"robust_face_mesh{k}.onnx") for k in ("", ".int8")}
+    nme = {k: [] for k in students}
+    seconds = {k: [] for k in students}
+    for index, path in enumerate(photos(CHECK_FOLDERS)[: args.limit]):
+        image = read_rgb(path)
+        target = mesh(image)
+        if target is None:
+            continue
+        for copy in range(COPIES):
+            rng = np.random.default_rng([CHECK_SEED, index, copy])
+            occluded = occlude_face(image, target.points, rng, share_range=(0.10, 0.50)).image
+            faces = students[""].detector(occluded)
+            if not faces:
+                continue
+            for k, student in students.items():
+                t = time.perf_counter()
+                points = student.from_face(occluded, faces[0])
+                seconds[k].append(time.perf_counter() - t)
+                nme[k].append(landmark_nme(points, target.points))
+    result = {
+        ("fp32" if k == "" else "int8"): {
+            "nme2d": float(np.mean(nme[k])),
+            "ms": 1000 * float(np.median(seconds[k])),
+            "mb": (CACHE / f"robust_face_mesh{k}.onnx").stat().st_size / 1e6,
+            "copies": len(nme[k]),
+        }
+        for k in students
+    }
+    write_text_atomic(CACHE / "int8.json", json.dumps(result, indent=1))
+    print(result)
+
+
+def depth_speed(args) -> None:
+    """Images/s of the depth job (Celeb1k val, 512², one worker) by fit, interleaved."""
+    import tempfile
+    import time
+
+    from faceparse.depth import DepthConfig
+    from faceparse.jobs.depth import make_depth
+
+    root = SHARED / "data" / "celeb1k" / "val"
+    n = len(photos(["celeb1k/val/images"]))
+    rates = {fit: [] for fit in FITS}
+    for _ in range(args.rounds):
+        for fit in FITS:
+            cfg = DepthConfig(fit=fit, fit_model=str(args.model))
+            with tempfile.TemporaryDirectory() as tmp:
+                t = time.perf_counter()
+                make_depth("folder", root, tmp, cfg, ["all"], workers=1)
+                rates[fit].append(n / (time.perf_counter() - t))
+    result = {fit: float(np.median(r)) for fit, r in rates.items()}
+    write_text_atomic(CACHE / "speed.json", json.dumps({"images": n, "rates": result}, indent=1))
+    print(result)
+
+
+# Check photos with real occlusions, picked by looking at a contact sheet of Celeb1k val.
+REAL_OCCLUSIONS = {
+    "28509": "dark sunglasses",
+    "28526": "both hands on the cheeks",
+    "28579": "a hand over the mouth",
+    "28580": "hair over half the face, head bowed",
+    "28595": "a fringe over the eyes",
+    "28636": "a hand on the chin",
+    "28645": "a hand at the mouth, hair over the brow",
+    "28661": "sunglasses",
+}
+
+
+def real_occlusions(args) -> None:
+    """Before (MediaPipe) and after (fused) landmarks and depth on real occluded faces."""
+    from faceparse.depth import DepthConfig, DepthRenderer
+    from faceparse.face.landmarks import FaceLandmarks
+    from faceparse.face.robust_landmarks import fuse_landmarks
+    from faceparse.imageio import read_rgb
+    from faceparse.visualize import depth_to_rgb, montage
+
+    renderer = DepthRenderer(DepthConfig(fit="fused", fit_model=str(args.model)))
+    rows = []
+    for name, what in REAL_OCCLUSIONS.items():
+        image = read_rgb(SHARED / "data" / "celeb1k" / "val" / "images" / f"{name}.jpg")
+        mp, rb = renderer.detector(image), renderer.robust(image)
+        fused = fuse_landmarks(mp.points, rb.points) if mp and rb else (rb and rb.points)
+        tiles = [image]
+        for points, colour in ((mp and mp.points, (255, 40, 40)), (fused, (40, 255, 40))):
+            tiles.append(_drawn(image, points, colour))
+            lm = None if points is None else FaceLandmarks(points, 1)
+            tiles.append(depth_to_rgb(renderer.render(image, lm)[0]))
+        rows.append((f"{name}: {what}. photo | MediaPipe | its depth | fused | its depth", tiles))
+    # the FASSEG profiles MediaPipe finds no face in: the robust fit alone
+    for path in photos(["fasseg/V3/Train_RGB"]):
+        image = read_rgb(path)
+        if renderer.detector(image) is None:
+            rb = renderer.robust(image)
+            tiles = [image, _drawn(image, rb and rb.points, (40, 255, 40))]
+            tiles.append(depth_to_rgb(renderer.render(image, rb)[0]))
+            rows.append(
+                (f"{path.name}: MediaPipe finds no face. photo | robust | its depth", tiles)
+            )
+    write_png_atomic(FIGURES / "robust_fit_real.png", montage(rows, tile_height=170))
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -372,8 +549,25 @@ def main(argv=None) -> None:
     m.add_argument("--worst", type=int, default=8)
     m.add_argument("--limit", type=int, default=None, help="First N check photos (a dry run).")
     sub.add_parser("page")
+    sub.add_parser("export")
+    ro = sub.add_parser("real")
+    ro.add_argument("--model", type=Path, default=CACHE / "robust_face_mesh.onnx")
+    i = sub.add_parser("int8")
+    i.add_argument("--limit", type=int, default=None)
+    sp = sub.add_parser("speed")
+    sp.add_argument("--model", type=Path, default=CACHE / "robust_face_mesh.onnx")
+    sp.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    {"train": train, "measure": measure, "page": lambda a: write_page()}[args.command](args)
+    commands = {
+        "train": train,
+        "export": train,
+        "measure": measure,
+        "int8": compare_int8,
+        "speed": depth_speed,
+        "real": real_occlusions,
+        "page": lambda a: write_page(),
+    }
+    commands[args.command](args)
 
 
 if __name__ == "__main__":

@@ -82,6 +82,20 @@ def parse_command(
     device: Device = "auto",
     threads: Threads = 1,
     workers: Workers = 1,
+    engine: str = typer.Option(
+        "local",
+        help="local (this machine, --workers processes) or ray (Ray actors: "
+        "pip install 'faceparse[ray]'; docs/guide/SCALE_OUT.md).",
+    ),
+    address: str | None = typer.Option(
+        None,
+        help="--engine ray: auto (join this machine's cluster), ray://HOST:10001, or "
+        "none (start a local Ray).",
+    ),
+    actors: int = typer.Option(2, min=1, help="--engine ray: actors, one parser and CPU each."),
+    batch_size: int = typer.Option(
+        2, min=1, help="--engine ray: inputs queued on each actor at a time."
+    ),
 ) -> None:
     """Detect every face, parse it and paste the labels back at full resolution. Writes per
     input <stem>.labels.png (class ids), <stem>.overlay.png and <stem>.json (faces, boxes,
@@ -116,7 +130,14 @@ def parse_command(
         options=options,
         space=space,
     )
-    parser = make_parser() if workers == 1 else make_parser
+    if engine not in ("local", "ray"):
+        raise typer.BadParameter(f"{engine!r}: choose local or ray", param_hint="--engine")
+    run_engine = None
+    if engine == "ray":
+        from ..integrations.ray import RayEngine
+
+        run_engine = RayEngine(address, actors, batch_size)
+    parser = make_parser() if workers == 1 and run_engine is None else make_parser
     job = ParseJobOptions(out, masks, depth, frames, frame_step, overwrite)
     started = time.perf_counter()
     columns = (
@@ -141,6 +162,7 @@ def parse_command(
                 progress=step,
                 workers=workers,
                 on_total=lambda n: bar.update(task, total=n or None),
+                engine=run_engine,
             )
         except KeyboardInterrupt:
             report = json.loads((out / "report.json").read_text())

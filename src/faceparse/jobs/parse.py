@@ -8,6 +8,7 @@ written atomically and the JSON last, so a rerun skips what is done (resume) and
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import json
 import multiprocessing
@@ -21,6 +22,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, 
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -234,11 +236,13 @@ def run_parse_job(
     progress: Callable[[str], None] | None = None,
     workers: int = 1,
     on_total: Callable[[int], None] | None = None,
+    engine: Engine | None = None,
 ) -> dict:
     """Parse everything; returns and writes out/report.json: counts and one entry per input.
 
     `parser` is a FaceParser, or a picklable function that makes one: with `workers` > 1 each
-    worker process makes its own and the inputs are spread over them (in order). Nothing an
+    worker process makes its own and the inputs are spread over them (in order); an `engine`
+    (e.g. `faceparse.integrations.ray.RayEngine`) spreads them its own way instead. Nothing an
     input does stops the batch: each failure, expected or not, becomes a `failed` entry with its
     reason, and report.json is written even if the job is interrupted."""
     check_output_folder(options.out)
@@ -255,10 +259,11 @@ def run_parse_job(
     interrupted = False
     try:
         with _sigterm_as_interrupt():
-            if workers > 1 and len(tasks) > 1:
+            if engine is not None or (workers > 1 and len(tasks) > 1):
                 if isinstance(parser, FaceParser):
                     raise ConfigError("workers > 1 need a function that makes the parser")
-                _in_processes(parser, tasks, workers, progress, entries)
+                run = engine or functools.partial(_in_processes, workers=workers)
+                run(parser, tasks, progress=progress, entries=entries)
             else:
                 parser = parser if isinstance(parser, FaceParser) else parser()
                 _in_this_process(parser, tasks, progress, entries)
@@ -330,7 +335,15 @@ def _parse_in_worker(task: tuple) -> dict:
 INTERRUPT_GRACE_S = 5
 
 
-def _in_processes(make_parser, tasks: list[tuple], workers: int, progress, entries: list) -> None:
+class Engine(Protocol):
+    """Parses `tasks` (each the arguments of `parse_input` after the parser) with parsers made
+    by `make_parser`, calling `progress(name)` per input done and appending each input's entry
+    to `entries` as it is known, in input order."""
+
+    def __call__(self, make_parser, tasks: list[tuple], *, progress, entries: list) -> None: ...
+
+
+def _in_processes(make_parser, tasks: list[tuple], *, workers: int, progress, entries: list):
     """Appends the entries of `tasks`, parsed by `workers` fresh (spawned) processes, in input
     order. A worker that dies (killed, out of memory) fails the inputs not yet done; on an
     interrupt every input finished so far, in any worker, is kept; a rerun resumes."""
@@ -387,7 +400,7 @@ def start_input(
             return {"input": str(path), "status": summary["status"], "output": stem}
         result = parser(path, depth=_depth_source(options, path, single))
     except Exception as e:
-        return _failed(e, path)
+        return failure_entry(e, path)
 
     def write() -> dict:
         """The PNGs, then the JSON summary: a summary on disk means the input is done."""
@@ -396,13 +409,14 @@ def start_input(
             summary["status"] = "ok" if result.faces else "no_face"
             write_text_atomic(summary_file, json.dumps(summary, indent=2))
         except Exception as e:
-            return _failed(e, path)
+            return failure_entry(e, path)
         return {"input": str(path), "status": summary["status"], "output": stem}
 
     return write
 
 
-def _failed(error: Exception, path: Path) -> dict:
+def failure_entry(error: Exception, path: Path) -> dict:
+    """The report entry of an input that raised `error`."""
     if isinstance(error, FaceparseError | OSError):
         reason = _reason(error, path)
     else:  # a bug or a library's surprise: recorded, and the batch goes on

@@ -73,11 +73,18 @@ class _Calibration:
         return next(self._it, None)
 
 
-def quantize_int8(src: str | Path, dst: str | Path, calibration: Iterable[np.ndarray]) -> Path:
+def quantize_int8(
+    src: str | Path,
+    dst: str | Path,
+    calibration: Iterable[np.ndarray],
+    float_ops: tuple[str, ...] = (),
+) -> Path:
     """Static int8 quantisation (QDQ, per-channel weights, calibrated activations): on CPU the
     convolutions then run in int8, which dynamic quantisation does not do for conv nets. The
     last convolution (a parser's classifier) stays float: one 8-bit scale over every class's
-    logits would coarsen the small margins between classes at their borders."""
+    logits would coarsen the small margins between classes at their borders. Nodes of the
+    `float_ops` types stay float too (a regressor's fully connected head: its outputs are
+    coordinates, where one 8-bit step is a visible error)."""
     import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
@@ -89,7 +96,9 @@ def quantize_int8(src: str | Path, dst: str | Path, calibration: Iterable[np.nda
         # shape inference is enough for quantisation
         quant_pre_process(str(src), str(prepared), skip_symbolic_shape=True)
         out = Path(tmp) / "int8.onnx"
-        convs = [n.name for n in onnx.load(str(prepared)).graph.node if n.op_type == "Conv"]
+        nodes = onnx.load(str(prepared)).graph.node
+        convs = [n.name for n in nodes if n.op_type == "Conv"]
+        kept_float = convs[-1:] + [n.name for n in nodes if n.op_type in float_ops]
         quantize_static(
             str(prepared),
             str(out),
@@ -99,7 +108,7 @@ def quantize_int8(src: str | Path, dst: str | Path, calibration: Iterable[np.nda
             activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8,
             calibrate_method=CalibrationMethod.MinMax,
-            nodes_to_exclude=convs[-1:],
+            nodes_to_exclude=kept_float,
         )
         with atomic_open(dst) as f:
             f.write(out.read_bytes())

@@ -30,7 +30,7 @@ from ..face.landmarks import FaceMeshDetector
 from ..face.robust_landmarks import CROP_SIZE, CropFrame, crop_frame
 from ..imageio import read_rgb
 from ..models.landmark_regressor import LandmarkRegressor
-from ..models.onnx import export_onnx
+from ..models.onnx import export_onnx, quantize_int8
 from ..normalization import normalize_rgb
 from .checkpoint import load_checkpoint, save_checkpoint
 
@@ -245,7 +245,12 @@ def train_landmark_student(
     return last
 
 
-def export_landmark_student(checkpoint: Path, path: Path) -> Path:
+def export_landmark_student(
+    checkpoint: Path, path: Path, int8_calibration: TeacherSet | None = None
+) -> Path:
+    """The ONNX file `RobustFaceMesh` runs; with `int8_calibration`, also an int8 copy beside
+    it (`NAME.int8.onnx`; convolutions int8, the regression head float), calibrated on clean
+    crops of those photos."""
     state = load_checkpoint(checkpoint)
     model = LandmarkRegressor(state["mean_shape"], state["basis"], pretrained=False)
     model.load_state_dict(state["model"])
@@ -256,4 +261,13 @@ def export_landmark_student(checkpoint: Path, path: Path) -> Path:
         "steps": state["step"],
         "normalization": "imagenet",
     }
-    return export_onnx(model, path, 3, size, meta, output_name="points", spatial=False)
+    export_onnx(model, path, 3, size, meta, output_name="points", spatial=False)
+    if int8_calibration is not None:
+        config = LandmarkDistillConfig(**state["config"])
+        sampler = VariantSampler(int8_calibration, config, seed=1)
+        crops = [
+            normalize_rgb(sampler.crop(i, jitter=False)[0])[None]
+            for i in range(min(64, len(int8_calibration.paths)))
+        ]
+        quantize_int8(path, path.with_suffix(".int8.onnx"), crops, float_ops=("Gemm", "MatMul"))
+    return path

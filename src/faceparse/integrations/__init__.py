@@ -1,0 +1,1 @@
+"""Bridges to other systems: `faceparse.integrations.ray` (Ray actors and Ray Data)."""
