@@ -17,8 +17,10 @@ Rule for the default fit, written before the first measurement: `fused` (or else
 becomes `DepthConfig`'s default if, on the occluded copies, its 2D NME and its depth L1 are at
 most half of MediaPipe's and it fails on no copy where the detector finds a face, and on the
 clean photos its NME is at most MediaPipe's NME against itself under a flip and its FASSEG face
-IoU median stays >= 0.80. Otherwise MediaPipe stays the default and the others are opt-in. The
-student ships as int8 if that costs at most 5% of its fp32 NME on the occluded copies, else
+IoU median stays >= 0.80. Otherwise MediaPipe stays the default and the others are opt-in.
+The student ships in the package (opt-in or default) if `fused` or `robust` beats MediaPipe on
+the occluded copies in NME, depth L1 and failures at once; else it is not shipped. It ships as
+int8 if that costs at most 5% of its fp32 NME on the occluded copies, else
 the fp32 file if it is <= 10 MB, else not at all.
 """
 
@@ -67,7 +69,7 @@ def train(args) -> None:
         train_landmark_student,
     )
 
-    torch.set_num_threads(args.threads)
+    torch.set_num_threads(getattr(args, "threads", 1))
     check = {p.resolve() for p in photos(CHECK_FOLDERS)}
     train_photos = [p for p in photos(TRAIN_FOLDERS) if p.resolve() not in check]
     teacher = prepare_teacher(train_photos, CACHE)
