@@ -47,3 +47,19 @@ def test_fusion_keeps_mediapipe_where_they_agree_and_the_student_where_they_do_n
     fused = fuse_landmarks(mediapipe, student)
     assert np.allclose(fused[2, :2], mediapipe[2, :2], atol=0.05)
     assert np.allclose(fused[1, :2], student[1, :2])
+
+
+def test_the_shipped_mesh_agrees_with_mediapipe_on_a_clean_photo(fasseg_root):
+    from faceparse.datasets import open_dataset
+    from faceparse.depth.render import ROBUST_MESH_FILE
+    from faceparse.face.landmarks import FaceMeshDetector
+    from faceparse.face.robust_landmarks import RobustFaceMesh
+    from faceparse.metrics.landmarks import landmark_nme
+
+    image = open_dataset("fasseg", fasseg_root, "test")[0].image
+    robust = RobustFaceMesh(ROBUST_MESH_FILE)(image)
+    mediapipe = FaceMeshDetector()(image)
+    # ROBUST_FIT.md: 0.034 on average over the clean check photos
+    assert landmark_nme(robust.points, mediapipe.points) < 0.06
+    fused = fuse_landmarks(mediapipe.points, robust.points)
+    assert landmark_nme(fused, mediapipe.points) < landmark_nme(robust.points, mediapipe.points)

@@ -43,7 +43,7 @@ from .raster import rasterize
 Backend = Literal["face", "head"]
 Fit = Literal["mediapipe", "robust", "fused"]
 # The distilled face mesh shipped in the package (`fit_model` overrides it).
-ROBUST_MESH_FILE = Path(__file__).resolve().parents[1] / "weights" / "robust_face_mesh.onnx"
+ROBUST_MESH_FILE = Path(__file__).resolve().parents[1] / "weights" / "robust_face_mesh.int8.onnx"
 
 
 @dataclass(frozen=True)
@@ -142,8 +142,8 @@ class DepthRenderer:
             return mediapipe, "mediapipe" if mediapipe else None
         robust = self.robust(image)
         if robust is None or mediapipe is None:
-            # fused: the robust mesh covers faces MediaPipe misses; MediaPipe alone where the
-            # detector finds none (it did not once on the check set: see ROBUST_FIT.md)
+            # fused: the robust mesh covers faces MediaPipe misses, and MediaPipe those the
+            # detector (which the robust mesh starts from) misses
             found = robust or mediapipe
             return found, None if found is None else ("robust" if robust else "mediapipe")
         fused = fuse_landmarks(mediapipe.points, robust.points)
