@@ -108,3 +108,13 @@ def test_version_and_the_closing_table(tmp_path):
     at = next(i for i, cells in enumerate(lines) if cells[:2] == ["ok", "no_face"])
     assert lines[at] == ["ok", "no_face", "failed", "done_before", "time", "s/input", "outputs"]
     assert lines[at + 1][:4] == ["1", "0", "0", "0"] and "report.json" in res.output
+
+
+def test_the_progress_bar_shows_inputs_per_second():
+    from types import SimpleNamespace
+
+    from faceparse.cli.parse import RateColumn
+
+    column = RateColumn()
+    assert column.render(SimpleNamespace(completed=10, elapsed=4.0)).plain == "2.5/s"
+    assert column.render(SimpleNamespace(completed=0, elapsed=None)).plain == "–/s"

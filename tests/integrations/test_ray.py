@@ -125,8 +125,11 @@ def test_the_hostile_corpus_through_ray_reports_as_the_local_batch(corpus, tmp_p
 
 
 def test_parse_dataset_returns_labels_and_summaries(photos):
+    from ray_parsers import whole_image_parser
+
     paths = sorted(str(p) for p in photos.iterdir())
-    rows = parse_dataset(dataset_of_paths(paths), _default(), actors=2, batch_size=2).take_all()
+    parsed = parse_dataset(dataset_of_paths(paths), whole_image_parser, actors=2, batch_size=2)
+    rows = parsed.take_all()
     by_name = {Path(r["input"]).name: r for r in rows}
     assert by_name["bad.png"]["status"] == "failed" and "bad.png" in by_name["bad.png"]["reason"]
     ok = by_name["0.png"]

@@ -13,17 +13,27 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from ..imageio import DEFAULT_MAX_PIXELS
 from ..parsing.catalog import models_help
 from .options import Backend, Device, Threads, Workers
 
 console = Console(stderr=True)
+
+
+class RateColumn(ProgressColumn):
+    """Inputs per second so far (rich's own speed columns count bytes)."""
+
+    def render(self, task) -> Text:
+        rate = task.completed / task.elapsed if task.elapsed and task.completed else None
+        return Text(f"{rate:.1f}/s" if rate else "–/s")
 
 
 def parse_command(
@@ -144,6 +154,7 @@ def parse_command(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        RateColumn(),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),

@@ -99,7 +99,8 @@ class RayEngine:
                 results[i] = done
             else:
                 queue.append((i, 0))
-        pool = [remote.remote(make_parser) for _ in range(max(1, min(self.actors, len(queue))))]
+        # no more actors than inputs to send (none when everything is done before)
+        pool = [remote.remote(make_parser) for _ in range(min(self.actors, len(queue)))]
         running: dict = {}  # object ref -> (task index, attempts, actor slot, submission order)
         submitted, emitted = 0, 0
 
