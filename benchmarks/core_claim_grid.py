@@ -353,8 +353,33 @@ def write_page() -> None:
         f"**{chosen or 'not yet'}**.\n\n"
         f"![Test mean F1 per row and seed](figures/{FIGURE.name})"
     )
+    if chosen and all((r, s) in done for r in ("rgb", "depth", chosen) for s in SEEDS):
+        lines += ["", *verdict(done, chosen)]
     write_figure(done, rows)
     publish(PAGE, MARKER, "\n".join(lines), "benchmarks/core_claim_grid.py", ["page"], notes)
+
+
+def verdict(done: dict, chosen: str) -> list[str]:
+    """The issue's targets for the chosen variant, once its three seeds are in."""
+
+    def mean(row, key, eyes=False):
+        tests = [done[(row, s)]["test"][key] for s in SEEDS]
+        return statistics.mean(t["per_class_f1"][3] if eyes else t["mean_f1"] for t in tests)
+
+    rgb = mean(chosen, "rgb/rgb") - mean("rgb", "rgb/rgb")
+    eyes = mean(chosen, "rgb/rgb", eyes=True) - mean("rgb", "rgb/rgb", eyes=True)
+    depth = mean(chosen, "depth/depth") - mean("depth", "depth/depth")
+    met = lambda ok: "**met**" if ok else "**not met**"  # noqa: E731
+    return [
+        f"**Targets, `{chosen}` against the single-modality rows over 3 paired seeds.** RGB "
+        f"parser ≥ RGB-only + 0.010 mean F1 with eyes no lower: {rgb:+.3f} mean F1, eyes "
+        f"{eyes:+.3f}: {met(rgb >= 0.010 and eyes >= 0)}. Depth parser ≥ depth-only: "
+        f"{depth:+.3f}: {met(depth >= 0)} (its 95% interval in the table says whether this "
+        "grid can tell it from 0)."
+        if rgb < 0.010
+        else f"**Targets met** for `{chosen}`: RGB {rgb:+.3f}, eyes {eyes:+.3f}, "
+        f"depth {depth:+.3f}."
+    ]
 
 
 def queue_order(row: str) -> int:
