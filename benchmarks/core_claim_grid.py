@@ -405,7 +405,7 @@ def write_figure(done: dict, rows: list[str]) -> None:
             ax.plot([i] * len(got), got, "o", color="#234", ms=4)
         ax.set_xticks(range(len(rows)), rows, rotation=35, ha="right", fontsize=8)
         ax.set_title(f"{title} ({key}), FASSEG V2 test", fontsize=9)
-        ax.set_ylim(0.7, 0.95)
+        ax.set_ylim(0.65, 0.95)  # every seed's dot in view (the lowest is 0.68)
         ax.grid(axis="y", alpha=0.3)
     axes[0].set_ylabel("mean F1 (5 face classes)")
     fig.tight_layout()
