@@ -368,3 +368,14 @@ def test_a_detection_that_shows_no_face_parts_is_dropped_and_nothing_is_painted(
     kept = FaceParser.default(options=ParseOptions(require_face_parts=False))(data.coffee())
     assert len(kept.faces) == 1 and kept.labels.any()  # what it did before
     assert len(parser(data.astronaut()).faces) == 1  # a real face stays
+
+
+def test_depth_auto_renders_with_the_fit_the_options_name():
+    from faceparse.errors import UnknownNameError
+
+    parser = FaceParser(DepthAware(), ParseOptions(detect=False, depth_fit="fused"))
+    parser(np.full((64, 64, 3), 90, np.uint8), depth="auto")
+    assert parser._depth_renderer.config.fit == "fused"
+    assert parser._depth_renderer.robust is not None  # the shipped student was loaded
+    with pytest.raises(UnknownNameError, match="depth fit"):
+        ParseOptions(depth_fit="best")

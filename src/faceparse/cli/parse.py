@@ -58,6 +58,11 @@ def parse_command(
     depth: str | None = typer.Option(
         None, help="auto (render from the photo), a depth PNG, or a folder of <stem>.png."
     ),
+    depth_fit: str = typer.Option(
+        "mediapipe",
+        help="--depth auto: landmarks the head is fitted to: mediapipe, robust or fused "
+        "(better on occluded faces: docs/results/ROBUST_FIT.md).",
+    ),
     masks: bool = typer.Option(False, help="Also write one PNG mask per class."),
     frames: bool = typer.Option(False, help="Videos: also write a label PNG per frame."),
     frame_step: int = typer.Option(1, min=1, help="Videos: parse every n-th frame."),
@@ -128,6 +133,7 @@ def parse_command(
         context_zoom=ParseOptions.context_zoom if context else 1.0,
         flip=flip,
         input_size=input_size,
+        depth_fit=depth_fit,
     )
     make_parser = functools.partial(
         FaceParser.load,

@@ -33,7 +33,7 @@ from ..face.landmarks import (
     opening_contours,
     widen_face,
 )
-from ..face.robust_landmarks import RobustFaceMesh, fuse_landmarks
+from ..face.robust_landmarks import FITS, RobustFaceMesh, fuse_landmarks
 from ..face.segmenter import HairSegmenter
 from .fit import fit_head, umeyama
 from .mesh_files import HAIR_FILE, CanonicalFace, HeadModel, model_dir
@@ -73,7 +73,7 @@ class DepthConfig:
     def __post_init__(self) -> None:
         choices = {
             "backend": ("face", "head"),
-            "fit": ("mediapipe", "robust", "fused"),
+            "fit": FITS,
             "hair": ("none", "predicted"),
             "normalization": ("minmax", "metric"),
             "openings": ("closed", "recessed"),

@@ -21,6 +21,8 @@ from ..normalization import normalize_rgb
 from .detect import Face, FaceDetector
 from .landmarks import FaceLandmarks
 
+# The landmark sources a head fit can use (`DepthConfig.fit`, `ParseOptions.depth_fit`).
+FITS = ("mediapipe", "robust", "fused")
 CROP_SCALE = 1.5
 CROP_SIZE = 192
 # MediaPipe's outer eye corners: fusion's tolerance is a fraction of the distance between them.

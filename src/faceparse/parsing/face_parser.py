@@ -334,7 +334,9 @@ class FaceParser:
             # The hair segmenter is not shipped: a fresh install renders the head without it.
             self._without_hair = not hair_model_found()
             hair = "none" if self._without_hair else "predicted"
-            self._depth_renderer = DepthRenderer(DepthConfig(backend="head", hair=hair))
+            self._depth_renderer = DepthRenderer(
+                DepthConfig(backend="head", fit=self.options.depth_fit, hair=hair)
+            )
         return self._depth_renderer(crop)[0]
 
     def close(self) -> None:

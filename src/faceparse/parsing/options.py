@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import ConfigError
+from ..errors import ConfigError, UnknownNameError
 from ..face.align import HEAD_SHIFT
+from ..face.robust_landmarks import FITS
 from ..imageio import DEFAULT_MAX_PIXELS
 
 
@@ -47,8 +48,13 @@ class ParseOptions:
     # With detection: drop a detection whose crop shows no eyes, brows, nose or mouth
     # (views.MIN_FACE_PART_SHARE): a saucer, a wall, a blurred background (issue #25).
     require_face_parts: bool = True
+    # `--depth auto`: the landmarks the rendered head is fitted to, as `DepthConfig.fit`:
+    # mediapipe, robust or fused (occluded faces, docs/results/ROBUST_FIT.md).
+    depth_fit: str = "mediapipe"
 
     def __post_init__(self):
+        if self.depth_fit not in FITS:
+            raise UnknownNameError("depth fit", self.depth_fit, FITS)
         # Above 2048 a crop's class probabilities alone take over 300 MB (19 float planes).
         if self.input_size is not None and not 32 <= self.input_size <= 2048:
             raise ConfigError(f"input_size is a side of 32 to 2048 px, got {self.input_size}")
