@@ -584,6 +584,66 @@ def real_occlusions(args) -> None:
     write_png_atomic(FIGURES / "robust_fit_real.png", montage(rows, tile_height=170))
 
 
+def retrained_parser(args) -> None:
+    """The depth parser retrained on each fit's depth (the core-claim grid's `depth` row, seed
+    0), scored on FASSEG V2 test clean and with synthetic occluders (labels under an occluder
+    ignored; the occluded copy's depth rendered by the same fit, as a user's would be)."""
+    from faceparse.datasets import Sample, open_dataset
+    from faceparse.datasets.face_occluders import occlude_face
+    from faceparse.depth import DepthConfig, DepthRenderer
+    from faceparse.face.landmarks import FaceMeshDetector
+    from faceparse.jobs.depth import make_depth
+    from faceparse.labels.space import IGNORE_INDEX
+    from faceparse.training.config import load_config
+    from faceparse.training.evaluate import evaluate
+    from faceparse.training.trainer import Trainer
+
+    fasseg = SHARED / "data" / "fasseg"
+    mesh = FaceMeshDetector()
+    result = {}
+    for fit in ("mediapipe", "fused"):
+        cfg_depth = DepthConfig(backend="head", hair="predicted", fit=fit)
+        folder = CACHE / f"fasseg-d-{fit}"
+        make_depth("fasseg", fasseg, folder, cfg_depth, workers=1, subsets=("V2", "V3"))
+        cfg = load_config(
+            ROOT / "configs" / "fasseg" / "core_claim" / "depth.yaml",
+            [
+                "seed=0",
+                f"data.root={fasseg}",
+                f"data.depth={folder}",
+                f"out={CACHE / f'parser-{fit}'}",
+            ],
+        )
+        trainer = Trainer(cfg, resume=(Path(cfg.out) / "last.pt").is_file())
+        trainer.fit()
+        test = open_dataset("fasseg", fasseg, "test", depth=folder)
+        test.drop_samples_without_depth()
+        clean = [test[i] for i in range(len(test))]
+        renderer = DepthRenderer(cfg_depth)
+        occluded, without_depth = [], 0
+        for i, s in enumerate(clean):
+            found = mesh(s.image)
+            if found is None:
+                continue
+            rng = np.random.default_rng([CHECK_SEED, 1000 + i])
+            copy = occlude_face(s.image, found.points, rng, share_range=(0.10, 0.50))
+            depth, info = renderer(copy.image)
+            without_depth += info.status != "ok"
+            label = np.where(copy.mask, IGNORE_INDEX, s.label).astype(np.uint8)
+            occluded.append(Sample(s.name, copy.image, label, s.space, depth))
+        with_depth = [s for s in clean if s.depth is not None]
+        model = trainer.models["depth"]
+        result[fit] = {
+            "clean": evaluate(with_depth, "depth", cfg.data.size, model)[0].to_dict()["mean_f1"],
+            "clean_photos": len(with_depth),
+            "occluded": evaluate(occluded, "depth", cfg.data.size, model)[0].to_dict()["mean_f1"],
+            "occluded_copies": len(occluded),
+            "occluded_without_depth": without_depth,
+        }
+        print(fit, result[fit], flush=True)
+    write_text_atomic(CACHE / "parser.json", json.dumps(result, indent=1))
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -596,6 +656,7 @@ def main(argv=None) -> None:
     m.add_argument("--limit", type=int, default=None, help="First N check photos (a dry run).")
     sub.add_parser("page")
     sub.add_parser("export")
+    sub.add_parser("parser")
     ro = sub.add_parser("real")
     ro.add_argument("--model", type=Path, default=CACHE / "robust_face_mesh.onnx")
     i = sub.add_parser("int8")
@@ -611,6 +672,7 @@ def main(argv=None) -> None:
         "int8": compare_int8,
         "speed": depth_speed,
         "real": real_occlusions,
+        "parser": retrained_parser,
         "page": lambda a: write_page(),
     }
     commands[args.command](args)
