@@ -39,3 +39,29 @@ def test_consensus_loss_weighs_every_blob_equally():
     probs = [[0.99, 0.01]] * 9 + [[0.9, 0.1]]
     loss = consensus_loss(_logits_from_probs(probs), labels, alpha=1.0, beta=0.0).item()
     assert loss == pytest.approx((-math.log(0.99) - math.log(0.1)) / 2, 1e-4)
+
+
+def test_the_kl_term_is_c_times_the_official_element_mean():
+    from scipy import ndimage
+
+    from faceparse.losses import consensus_loss
+
+    rng = np.random.default_rng(0)
+    for c in (3, 6, 19):
+        logits = rng.normal(size=(2, c, 4, 5))
+        labels = rng.integers(0, c, (2, 4, 5))
+        p = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+        per_blob = []
+        for b in range(2):
+            for k in np.unique(labels[b]):
+                comp, n = ndimage.label(labels[b] == k, structure=np.ones((3, 3)))
+                for j in range(1, n + 1):
+                    pix = p[b][:, comp == j]  # C × pixels
+                    mean = pix.mean(1, keepdims=True)
+                    # torch.nn.KLDivLoss(reduction="mean"): over pixels and classes alike
+                    per_blob.append((mean * (np.log(mean) - np.log(pix))).mean())
+        official = float(np.mean(per_blob))
+        ours = consensus_loss(
+            torch.from_numpy(logits).float(), torch.from_numpy(labels), alpha=0.0, beta=1.0
+        ).item()
+        assert ours == pytest.approx(c * official, rel=1e-4)

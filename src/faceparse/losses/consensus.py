@@ -9,6 +9,14 @@ p̄_B = mean_{i∈B} p_i:
 and the loss is the plain mean of L_B over all blobs of the batch, so a small blob (an eye)
 weighs as much as a large one (the skin). Blobs are 8-connected components of each label id;
 ignored pixels belong to none.
+
+Two differences from the official code (`structure_via_consensus`), both deliberate:
+* KL scale. Here KL is the true divergence, summed over the C classes; the official code takes
+  torch's element-wise mean, i.e. KL / C. So `beta` here = official β / C gives its loss
+  (with C = 19 and the paper's β = 5, beta = 0.263); tests/losses check the factor.
+* Grouping. Blobs are numbered per image and never merged across the batch; the official code
+  pools the pixels of equal blob ids from different images of a batch into one blob, which
+  ties unrelated regions of unrelated faces together.
 """
 
 from __future__ import annotations
