@@ -79,6 +79,31 @@ def test_copies_that_agree_cost_no_consistency(tmp_path):
     assert (labels[~batch.visible.flatten(0, 1)] == 0).all()
 
 
+def test_amodal_distillation_keeps_the_labels_and_the_teacher_under_the_occluders(tmp_path):
+    args = ["mode=occlusion-distill", "distill.copies=2", "model.parser=student"]
+    args += ["data.val_split=null"]
+    teacher = lambda x: torch.zeros(x.shape[0], 11, *x.shape[2:])  # noqa: E731
+    runs = {
+        amodal: Trainer(
+            tiny(tmp_path / str(amodal), *args, f"distill.amodal={amodal}"), teacher=teacher
+        )
+        for amodal in (False, True)
+    }
+    batch = Batch.collate(next(iter(runs[False].loader(0, 1))))
+    hidden = ~batch.visible.flatten(0, 1)
+    assert hidden.any()  # the loader drew occluders
+    n, k = batch.visible.shape[:2]
+    logits = torch.randn(n * k, 11, *batch.rgb.shape[2:])
+    got = {
+        a: OcclusionDistillMode.occlusion_terms(Step(t, lr=0.0), batch, logits)
+        for a, t in runs.items()
+    }
+    true_labels = batch.label.repeat_interleave(k, 0)
+    assert (got[False][2][hidden] == 0).all()
+    assert torch.equal(got[True][2], true_labels)  # the face beneath, labelled as it is
+    assert got[True][0] != got[False][0]  # the KL counts the hidden pixels too
+
+
 def test_every_configured_mode_has_one_class_and_builds_its_networks():
     assert tuple(TRAINING_MODES) == MODES
     cfg = load_config(SMOKE, ["model.parser=student", "model.adversarial=true"])

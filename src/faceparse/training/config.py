@@ -11,7 +11,8 @@ Modes:
 * `occlusion-distill` — occlusion-robust distillation (Tiwari et al. WACV 2022): the teacher sees
   the clean crop, the student `distill.copies` occluded copies of it; the student matches the
   teacher on each copy's visible pixels, and the copies agree with each other where all of them
-  see the face (`distill.consistency_weight`).
+  see the face (`distill.consistency_weight`). `distill.amodal: true` matches the teacher and
+  the labels under the occluders too, so the student learns what lies beneath them.
 """
 
 from __future__ import annotations
@@ -155,6 +156,9 @@ class DistillConfig:
     temperature: float = 2.0
     copies: int = 2  # occlusion-distill: occluded copies of each crop the student sees
     consistency_weight: float = 1.0  # occlusion-distill: agreement between the copies
+    # occlusion-distill: also match the clean-view teacher and the labels on occluded pixels
+    # (the face under the hand: amodal), not only where a copy shows the face.
+    amodal: bool = False
 
     def __post_init__(self) -> None:
         check_section(

@@ -261,17 +261,21 @@ class OcclusionDistillMode(TrainingMode):
     @staticmethod
     def occlusion_terms(s: Step, b: Batch, logits: torch.Tensor):
         """(KL to the clean-view teacher on visible pixels, agreement between the copies where
-        all see the face, labels per copy with occluded pixels as background)."""
+        all see the face, labels per copy with occluded pixels as background); amodal: on
+        every pixel, with the labels of the face beneath the occluders."""
         d = s.config.distill
         n, k = b.visible.shape[:2]
         visible = b.visible.flatten(0, 1)
+        if d.amodal:
+            visible = torch.ones_like(visible)
         target = s.teacher(b.rgb).repeat_interleave(k, 0)
         kl = mutual_kl(logits, target, d.temperature, visible)
         consistency = logits.new_zeros(())
         if k > 1:
             probs = logits.float().softmax(1).unflatten(0, (n, k))
             mean = probs.mean(1, keepdim=True).expand_as(probs).flatten(0, 1).detach()
-            seen_by_all = b.visible.all(1, keepdim=True).expand(n, k, *visible.shape[1:])
+            seen = torch.ones_like(b.visible) if d.amodal else b.visible
+            seen_by_all = seen.all(1, keepdim=True).expand(n, k, *visible.shape[1:])
             log_mean = mean.clamp_min(1e-8).log()
             consistency = mutual_kl(logits, log_mean, 1.0, seen_by_all.flatten(0, 1))
         labels = b.label.repeat_interleave(k, 0).masked_fill(~visible, 0)
