@@ -118,3 +118,14 @@ def test_the_progress_bar_shows_inputs_per_second():
     column = RateColumn()
     assert column.render(SimpleNamespace(completed=10, elapsed=4.0)).plain == "2.5/s"
     assert column.render(SimpleNamespace(completed=0, elapsed=None)).plain == "–/s"
+
+
+def test_an_unknown_engine_is_a_usage_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from faceparse.cli import app
+
+    res = CliRunner().invoke(
+        app, ["parse", str(tmp_path), "-o", str(tmp_path / "o"), "--engine", "spark"]
+    )
+    assert res.exit_code == 2 and "choose local or ray" in res.output

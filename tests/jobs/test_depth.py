@@ -59,3 +59,31 @@ def test_depth_jobs_from_python(fasseg_root, tmp_path):
     (tmp_path / "bad.png").write_bytes(b"nope")
     with pytest.raises(DataError, match="no readable photo"):
         write_depth_montage([tmp_path / "bad.png"], tmp_path / "m2.png", config)
+
+
+def test_a_folder_made_before_a_new_setting_resumes_and_another_config_is_refused(tmp_path):
+    import json
+
+    from PIL import Image
+
+    from faceparse.depth import DepthConfig
+    from faceparse.errors import ConfigError
+    from faceparse.jobs.depth import make_depth
+
+    (tmp_path / "in" / "images").mkdir(parents=True)
+    Image.fromarray(np.full((64, 64, 3), 90, np.uint8)).save(tmp_path / "in" / "images" / "a.png")
+    out = tmp_path / "out"
+
+    def made(config):
+        counts = make_depth("folder", tmp_path / "in", out, config, ["all"])
+        return {k: v for k, v in counts.items() if v}
+
+    assert made(DepthConfig()) == {"no_face": 1}
+    # as a folder made before `fit` existed recorded it
+    recorded = json.loads((out / "config.json").read_text())
+    for added in ("fit", "fit_model"):
+        del recorded[added]
+    (out / "config.json").write_text(json.dumps(recorded))
+    assert made(DepthConfig()) == {"kept": 1}
+    with pytest.raises(ConfigError, match="another configuration"):
+        made(DepthConfig(fit="robust"))

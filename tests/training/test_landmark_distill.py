@@ -117,3 +117,37 @@ def test_a_missing_robust_mesh_file_is_named(tmp_path):
 
     with pytest.raises(ModelFileError, match="nothing.onnx"):
         DepthRenderer(DepthConfig(fit="robust", fit_model=str(tmp_path / "nothing.onnx")))
+
+
+def test_teacher_leaves_out_unreadable_and_faceless_photos_and_says_so(tmp_path):
+    from faceparse.training.landmark_distill import prepare_teacher
+
+    (tmp_path / "broken.png").write_bytes(b"not a png")
+    Image.fromarray(np.full((64, 64, 3), 128, np.uint8)).save(tmp_path / "blank.png")
+    said = []
+    photos = [tmp_path / "broken.png", tmp_path / "blank.png"]
+    teacher = prepare_teacher(photos, tmp_path / "cache", log=said.append)
+    assert teacher.paths == [] and len(said) == 1 and "broken.png" in said[0]
+    # cached per list of photos: the same list is not looked at again, another one is
+    again = prepare_teacher(photos, tmp_path / "cache", log=said.append)
+    assert again.paths == [] and len(said) == 1
+    prepare_teacher(photos[:1], tmp_path / "cache", log=said.append)
+    assert len(said) == 2
+
+
+def test_a_broken_robust_mesh_file_is_named(tmp_path):
+    from faceparse.errors import ModelFileError
+    from faceparse.face.robust_landmarks import RobustFaceMesh
+
+    bad = tmp_path / "mesh.onnx"
+    bad.write_bytes(b"\x00garbage")
+    with pytest.raises(ModelFileError, match="mesh.onnx: not a loadable ONNX model"):
+        RobustFaceMesh(bad)
+
+
+def test_an_unknown_fit_is_refused_by_name():
+    from faceparse.depth import DepthConfig
+    from faceparse.errors import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="mediapipe, robust, fused"):
+        DepthConfig(fit="best")

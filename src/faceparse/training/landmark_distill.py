@@ -14,6 +14,7 @@ last; `export_landmark_student` writes the ONNX file `faceparse.face.robust_land
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass
@@ -24,7 +25,7 @@ import torch
 
 from ..datasets.face_occluders import occlude_face
 from ..depth.mesh_files import CanonicalFace, model_dir
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from ..face.detect import Face, FaceDetector
 from ..face.landmarks import FaceMeshDetector
 from ..face.robust_landmarks import CROP_SIZE, CropFrame, crop_frame
@@ -34,7 +35,7 @@ from ..models.onnx import export_onnx, quantize_int8
 from ..normalization import normalize_rgb
 from .checkpoint import load_checkpoint, save_checkpoint
 
-TEACHER_FILE = "teacher.npz"
+INT8_CALIBRATION_PHOTOS = 64
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,10 @@ class TeacherSet:
     def face(self, i: int) -> Face:
         return Face(tuple(self.boxes[i]), 1.0, self.keypoints[i])
 
+    def head(self, n: int) -> TeacherSet:
+        """The first `n` photos."""
+        return TeacherSet(self.paths[:n], self.boxes[:n], self.keypoints[:n], self.points[:n])
+
     def save(self, path: Path) -> None:
         np.savez(
             path,
@@ -86,16 +91,22 @@ class TeacherSet:
         return cls([str(p) for p in d["paths"]], d["boxes"], d["keypoints"], d["points"])
 
 
-def prepare_teacher(photos: list[Path], cache: Path) -> TeacherSet:
-    """Detector face and MediaPipe mesh of each clean photo, cached in `cache`; photos where
-    either finds nothing are left out."""
-    path = cache / TEACHER_FILE
+def prepare_teacher(photos: list[Path], cache: Path, log=print) -> TeacherSet:
+    """Detector face and MediaPipe mesh of each clean photo, cached in `cache` per list of
+    photos; photos where either finds nothing are left out, and so are photos that cannot be
+    read (each said through `log`)."""
+    digest = hashlib.sha1("\n".join(map(str, photos)).encode()).hexdigest()[:10]
+    path = cache / f"teacher-{digest}.npz"
     if path.is_file():
         return TeacherSet.load(path)
     detector, mesh = FaceDetector(), FaceMeshDetector()
     kept, boxes, kps, pts = [], [], [], []
     for photo in photos:
-        image = read_rgb(photo)
+        try:
+            image = read_rgb(photo)
+        except DataError as e:
+            log(f"skipped {e}")
+            continue
         faces, landmarks = detector(image), mesh(image)
         if not faces or landmarks is None:
             continue
@@ -264,10 +275,12 @@ def export_landmark_student(
     export_onnx(model, path, 3, size, meta, output_name="points", spatial=False)
     if int8_calibration is not None:
         config = LandmarkDistillConfig(**state["config"])
-        sampler = VariantSampler(int8_calibration, config, seed=1)
+        # the sampler reads every photo it is given: only those the calibration uses
+        calibration = int8_calibration.head(INT8_CALIBRATION_PHOTOS)
+        sampler = VariantSampler(calibration, config, seed=1)
         crops = [
             normalize_rgb(sampler.crop(i, jitter=False)[0])[None]
-            for i in range(min(64, len(int8_calibration.paths)))
+            for i in range(len(calibration.paths))
         ]
         quantize_int8(path, path.with_suffix(".int8.onnx"), crops, float_ops=("Gemm", "MatMul"))
     return path
