@@ -1,7 +1,7 @@
 """The occlusion-resistant face fit (issue #29): train the distilled face mesh, then measure every
 fit on occluded copies of clean photos against the clean photo's MediaPipe fit.
 
-    python benchmarks/robust_fit.py train      # ~45 min on one core; resumes; cache folder
+    python benchmarks/robust_fit.py train      # ~50 min on one core; resumes; cache folder
     python benchmarks/robust_fit.py measure    # docs/results/ROBUST_FIT.md + figures
     python benchmarks/robust_fit.py page       # the page again from the cached measurements
 
@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -178,9 +179,18 @@ def measure(args) -> None:
             worst = sorted(worst, key=lambda w: -w[0])[: args.worst]
         records.append(rec)
         print(f"{index + 1} {path.name}", flush=True)
-    write_text_atomic(RESULTS, json.dumps({"model": str(args.model), "records": records}))
+    _save(RESULTS, {"model": str(args.model), "records": records})
     _worst_montage(worst, depth_of)
-    write_page(argv=sys.argv[1:])
+    write_page()
+
+
+def _command() -> str:
+    return shlex.join([".venv/bin/python", "benchmarks/robust_fit.py", *sys.argv[1:]])
+
+
+def _save(path: Path, data: dict) -> None:
+    """A measurement and the command that made it (each page section names its own)."""
+    write_text_atomic(path, json.dumps({"command": _command(), **data}, indent=1))
 
 
 def _fasseg_faces() -> dict[Path, np.ndarray]:
@@ -250,7 +260,7 @@ def _summary(copies, fit) -> dict:
     }
 
 
-def write_page(argv=()) -> None:
+def write_page() -> None:
     data = json.loads(RESULTS.read_text())
     recs = [r for r in data["records"] if r["clean_fit"]]
     copies = [c for r in recs for c in r["copies"]]
@@ -258,7 +268,7 @@ def write_page(argv=()) -> None:
     lines = [
         "# Results: an occlusion-resistant face fit for the depth builder (issue #29)",
         "",
-        provenance("benchmarks/robust_fit.py", list(argv) or ["measure"]),
+        provenance("benchmarks/robust_fit.py", shlex.split(data["command"])[2:]),
         f"Check set: {len(data['records'])} photos (Celeb1k val, FASSEG V2 test), "
         f"{len(recs)} with a clean MediaPipe fit, {COPIES} occluded copies each "
         f"({len(copies)} copies). Model: `{Path(data['model']).name}`. Landmark NME: mean "
@@ -361,11 +371,15 @@ def _extra_sections(overall: dict, flip: float, recs: list) -> list[str]:
     if int8:
         lines += [
             "",
-            "## The student file: fp32 against int8 (same occluded copies)",
+            "## The student file: fp32 against int8",
+            "",
+            f"Command: `{int8['command']}`. The same {int8['copies']} occluded copies for both "
+            "(those of the check photos the command covers that the detector finds), each "
+            "face through fp32 and int8 in turn, so machine load hits both alike.",
             "",
             *table_head("file", "NME 2D", "ms per face (1 thread)", "MB"),
         ]
-        for k, v in int8.items():
+        for k, v in int8["files"].items():
             lines.append(f"| {k} | {v['nme2d']:.4f} | {v['ms']:.1f} | {v['mb']:.1f} |")
     speed = (
         json.loads((CACHE / "speed.json").read_text()) if (CACHE / "speed.json").is_file() else None
@@ -377,16 +391,21 @@ def _extra_sections(overall: dict, flip: float, recs: list) -> list[str]:
             f"## Depth job speed (Celeb1k val, {speed['images']} photos at 512², one "
             "worker, `--backend head`, median of rounds interleaved, the background grid paused)",
             "",
+            f"Command: `{speed['command']}`.",
+            "",
             *table_head("fit", "images/s", "vs mediapipe"),
         ]
         for fit, rate in speed["rates"].items():
             lines.append(f"| `{fit}` | {rate:.2f} | {rate / base:.2f}× |")
     parser = CACHE / "parser.json"
     if parser.is_file():
-        rows = json.loads(parser.read_text())
+        measured = json.loads(parser.read_text())
+        rows = measured["rows"]
         lines += [
             "",
             "## The depth parser retrained on each fit's depth",
+            "",
+            f"Command: `{measured['command']}`.",
             "",
             "The core-claim grid's `depth` row (student-lite0, 128², 1,500 steps × 8, seed "
             "0) trained on FASSEG depth made with `--hair predicted` and each fit, then "
@@ -413,6 +432,7 @@ def _extra_sections(overall: dict, flip: float, recs: list) -> list[str]:
             "",
             "## Real occlusions (Celeb1k val, picked by looking)",
             "",
+            "Figure: `.venv/bin/python benchmarks/robust_fit.py real`. "
             "No clean copy exists, so no number: MediaPipe's landmarks and depth (red) "
             "beside the fused fit's (green), on "
             + "; ".join(f"{k}: {v}" for k, v in REAL_OCCLUSIONS.items())
@@ -538,7 +558,7 @@ def compare_int8(args) -> None:
         }
         for k in students
     }
-    write_text_atomic(CACHE / "int8.json", json.dumps(result, indent=1))
+    _save(CACHE / "int8.json", {"files": result, "copies": len(nme[""])})
     print(result)
 
 
@@ -561,7 +581,7 @@ def depth_speed(args) -> None:
                 make_depth("folder", root, tmp, cfg, ["all"], workers=1)
                 rates[fit].append(n / (time.perf_counter() - t))
     result = {fit: float(np.median(r)) for fit, r in rates.items()}
-    write_text_atomic(CACHE / "speed.json", json.dumps({"images": n, "rates": result}, indent=1))
+    _save(CACHE / "speed.json", {"images": n, "rates": result})
     print(result)
 
 
@@ -668,7 +688,7 @@ def retrained_parser(args) -> None:
             "occluded_without_depth": without_depth,
         }
         print(fit, result[fit], flush=True)
-    write_text_atomic(CACHE / "parser.json", json.dumps(result, indent=1))
+    _save(CACHE / "parser.json", {"rows": result})
 
 
 def main(argv=None) -> None:
@@ -678,18 +698,18 @@ def main(argv=None) -> None:
     t.add_argument("--steps", type=int, default=1500)
     t.add_argument("--threads", type=int, default=1)
     m = sub.add_parser("measure")
-    m.add_argument("--model", type=Path, default=CACHE / "robust_face_mesh.onnx")
+    m.add_argument("--model", type=Path, default=CACHE / "robust_face_mesh.int8.onnx")
     m.add_argument("--worst", type=int, default=8)
     m.add_argument("--limit", type=int, default=None, help="First N check photos (a dry run).")
     sub.add_parser("page")
     sub.add_parser("export")
     sub.add_parser("parser")
     ro = sub.add_parser("real")
-    ro.add_argument("--model", type=Path, default=CACHE / "robust_face_mesh.onnx")
+    ro.add_argument("--model", type=Path, default=CACHE / "robust_face_mesh.int8.onnx")
     i = sub.add_parser("int8")
     i.add_argument("--limit", type=int, default=None)
     sp = sub.add_parser("speed")
-    sp.add_argument("--model", type=Path, default=CACHE / "robust_face_mesh.onnx")
+    sp.add_argument("--model", type=Path, default=CACHE / "robust_face_mesh.int8.onnx")
     sp.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     commands = {

@@ -80,7 +80,7 @@ class _ParserWorker:
 @dataclass(frozen=True)
 class RayEngine:
     """`run_parse_job(..., engine=RayEngine(address, actors, batch_size))`. `batch_size`: inputs
-    queued on each actor at a time (enough to keep it busy while results travel back)."""
+    queued on each actor at a time, so the next one is there when one is done."""
 
     address: str | None = None
     actors: int = 2
