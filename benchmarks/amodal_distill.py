@@ -23,8 +23,6 @@ import os
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from faceparse.imageio import write_text_atomic
 from faceparse.jobs.reports import provenance, table_head
 
@@ -54,24 +52,13 @@ def trained(name: str, overrides: list[str]):
 def test_sets():
     """(clean, occluded visible-only, occluded amodal) samples of FASSEG V2 test."""
     from faceparse.datasets import Sample, open_dataset
-    from faceparse.datasets.face_occluders import occlude_face
-    from faceparse.face.landmarks import FaceMeshDetector
-    from faceparse.labels.space import IGNORE_INDEX
+    from faceparse.datasets.face_occluders import occluded_samples
 
     test = open_dataset("fasseg", SHARED / "data" / "fasseg", "test")
     clean = [test[i] for i in range(len(test))]
-    mesh = FaceMeshDetector()
-    visible, amodal = [], []
-    for i, s in enumerate(clean):
-        found = mesh(s.image)
-        if found is None:
-            continue
-        copy = occlude_face(
-            s.image, found.points, np.random.default_rng([SEED, i]), share_range=(0.10, 0.50)
-        )
-        hidden = np.where(copy.mask, IGNORE_INDEX, s.label).astype(np.uint8)
-        visible.append(Sample(s.name, copy.image, hidden, s.space))
-        amodal.append(Sample(s.name, copy.image, s.label, s.space))
+    copies = occluded_samples(clean, SEED)
+    visible = [Sample(s.name, c.image, hidden, s.space) for s, c, hidden in copies]
+    amodal = [Sample(s.name, c.image, s.label, s.space) for s, c, _ in copies]
     return {"clean": clean, "occluded, visible pixels": visible, "occluded, amodal": amodal}
 
 

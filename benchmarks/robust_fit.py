@@ -95,6 +95,14 @@ PAGE = ROOT / "docs" / "results" / "ROBUST_FIT.md"
 FIGURES = ROOT / "docs" / "results" / "figures"
 
 
+def check_copy(image, points, index: int, copy: int):
+    """Occluded copy `copy` of check photo `index` (the same in every subcommand)."""
+    from faceparse.datasets.face_occluders import occlude_face
+
+    rng = np.random.default_rng([CHECK_SEED, index, copy])
+    return occlude_face(image, points, rng, share_range=(0.10, 0.50))
+
+
 def _flipped_mesh(mesh, image, mirror):
     found = mesh(np.ascontiguousarray(image[:, ::-1]))
     if found is None:
@@ -105,7 +113,6 @@ def _flipped_mesh(mesh, image, mirror):
 
 
 def measure(args) -> None:
-    from faceparse.datasets.face_occluders import occlude_face
     from faceparse.depth import DepthConfig, DepthRenderer
     from faceparse.depth.mesh_files import CanonicalFace, model_dir
     from faceparse.depth.quality import depth_difference, iou
@@ -153,8 +160,7 @@ def measure(args) -> None:
                 rec["clean"]["face_iou"][fit] = None if fg is None else iou(fg, face)
         rec["copies"] = []
         for copy in range(COPIES):
-            rng = np.random.default_rng([CHECK_SEED, index, copy])
-            occluded = occlude_face(image, target, rng, share_range=(0.10, 0.50))
+            occluded = check_copy(image, target, index, copy)
             got = fits(occluded.image)
             row = {
                 "kinds": occluded.kinds,
@@ -523,7 +529,6 @@ def compare_int8(args) -> None:
     """The student's NME, fp32 against int8, on the same occluded copies, and its speed."""
     import time
 
-    from faceparse.datasets.face_occluders import occlude_face
     from faceparse.face.landmarks import FaceMeshDetector
     from faceparse.face.robust_landmarks import RobustFaceMesh
     from faceparse.imageio import read_rgb
@@ -539,8 +544,7 @@ def compare_int8(args) -> None:
         if target is None:
             continue
         for copy in range(COPIES):
-            rng = np.random.default_rng([CHECK_SEED, index, copy])
-            occluded = occlude_face(image, target.points, rng, share_range=(0.10, 0.50)).image
+            occluded = check_copy(image, target.points, index, copy).image
             faces = students[""].detector(occluded)
             if not faces:
                 continue
@@ -636,17 +640,14 @@ def retrained_parser(args) -> None:
     0), scored on FASSEG V2 test clean and with synthetic occluders (labels under an occluder
     ignored; the occluded copy's depth rendered by the same fit, as a user's would be)."""
     from faceparse.datasets import Sample, open_dataset
-    from faceparse.datasets.face_occluders import occlude_face
+    from faceparse.datasets.face_occluders import occluded_samples
     from faceparse.depth import DepthConfig, DepthRenderer
-    from faceparse.face.landmarks import FaceMeshDetector
     from faceparse.jobs.depth import make_depth
-    from faceparse.labels.space import IGNORE_INDEX
     from faceparse.training.config import load_config
     from faceparse.training.evaluate import evaluate
     from faceparse.training.trainer import Trainer
 
     fasseg = SHARED / "data" / "fasseg"
-    mesh = FaceMeshDetector()
     result = {}
     for fit in ("mediapipe", "fused"):
         cfg_depth = DepthConfig(backend="head", hair="predicted", fit=fit)
@@ -668,16 +669,10 @@ def retrained_parser(args) -> None:
         clean = [test[i] for i in range(len(test))]
         renderer = DepthRenderer(cfg_depth)
         occluded, without_depth = [], 0
-        for i, s in enumerate(clean):
-            found = mesh(s.image)
-            if found is None:
-                continue
-            rng = np.random.default_rng([CHECK_SEED, 1000 + i])
-            copy = occlude_face(s.image, found.points, rng, share_range=(0.10, 0.50))
+        for s, copy, hidden in occluded_samples(clean, CHECK_SEED, first_index=1000):
             depth, info = renderer(copy.image)
             without_depth += info.status != "ok"
-            label = np.where(copy.mask, IGNORE_INDEX, s.label).astype(np.uint8)
-            occluded.append(Sample(s.name, copy.image, label, s.space, depth))
+            occluded.append(Sample(s.name, copy.image, hidden, s.space, depth))
         with_depth = [s for s in clean if s.depth is not None]
         model = trainer.models["depth"]
         result[fit] = {

@@ -41,3 +41,22 @@ def test_share_is_the_covered_fraction_of_the_face_outline_and_falls_in_range():
         assert got.share == (got.mask & face).sum() / face.sum()
         assert 0.1 <= got.share <= 0.5 and 1 <= len(got.kinds) <= 3
         assert np.array_equal(got.image[~got.mask], IMAGE[~got.mask])
+
+
+def test_occluded_samples_are_reproducible_and_ignore_the_covered_labels(fasseg_root):
+    from faceparse.datasets import open_dataset
+    from faceparse.datasets.face_occluders import occluded_samples
+    from faceparse.labels import IGNORE_INDEX
+
+    test = open_dataset("fasseg", fasseg_root, "test")
+    samples = [test[0], test[1]]
+    first, again = occluded_samples(samples, 3), occluded_samples(samples, 3)
+    assert len(first) == 2
+    for (s, copy, hidden), (_, copy2, _) in zip(first, again, strict=True):
+        assert np.array_equal(copy.image, copy2.image)
+        assert 0.1 <= copy.share <= 0.5
+        assert (hidden[copy.mask] == IGNORE_INDEX).all()
+        assert np.array_equal(hidden[~copy.mask], s.label[~copy.mask])
+    # sample i is drawn from [seed, first_index + i]: an offset gives other copies
+    shifted = occluded_samples(samples, 3, first_index=1000)
+    assert not np.array_equal(shifted[0][1].mask, first[0][1].mask)

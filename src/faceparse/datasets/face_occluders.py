@@ -9,15 +9,17 @@ is reproducible from its seed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
 import cv2
 import numpy as np
 
-from ..face.landmarks import face_oval, opening_contours, polygon_mask
-from ..labels import CELEBAMASK_HQ
+from ..face.landmarks import FaceMeshDetector, face_oval, opening_contours, polygon_mask
+from ..labels import CELEBAMASK_HQ, IGNORE_INDEX
 from .accessories import add_accessory
+from .base import Sample
 from .occlusion import OcclusionConfig, occlude, random_texture
 
 KINDS = ("hand", "object", "shape", "sunglasses", "mask", "microphone", "hair")
@@ -168,3 +170,25 @@ def occlude_face(
         if share_range[0] <= share <= share_range[1]:
             break
     return OccludedFace(out, mask, drawn, share)
+
+
+def occluded_samples(
+    samples: Sequence[Sample],
+    seed: int,
+    first_index: int = 0,
+    share_range: tuple[float, float] = (0.10, 0.50),
+) -> list[tuple[Sample, OccludedFace, np.ndarray]]:
+    """An occluded test copy of each labelled sample whose face MediaPipe finds: (sample, its
+    copy, the labels with the occluded pixels ignored). Sample i's copy comes from
+    `default_rng([seed, first_index + i])`, so a check set is the same every time."""
+    mesh, out = FaceMeshDetector(), []
+    for i, sample in enumerate(samples):
+        found = mesh(sample.image)
+        if found is None:
+            continue
+        rng = np.random.default_rng([seed, first_index + i])
+        copy = occlude_face(sample.image, found.points, rng, share_range=share_range)
+        hidden = np.where(copy.mask, IGNORE_INDEX, sample.label).astype(np.uint8)
+        out.append((sample, copy, hidden))
+    mesh.close()
+    return out
