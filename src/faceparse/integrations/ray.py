@@ -190,6 +190,7 @@ class _BatchParser:
         import cv2
 
         from ..imageio import decode_rgb, read_rgb
+        from ..jobs.parse import failure_entry
 
         n = len(next(iter(batch.values())))
         paths = list(batch["path"]) if "path" in batch else [None] * n
@@ -206,8 +207,6 @@ class _BatchParser:
                 if self.labels_png:
                     png = cv2.imencode(".png", result.labels)[1].tobytes()
             except Exception as e:  # recorded per row; the dataset goes on
-                from ..jobs.parse import failure_entry
-
                 status, reason = "failed", failure_entry(e, Path(name))["reason"]
             for key, value in zip(out, (name, status, reason, summary, png), strict=True):
                 out[key].append(value)
