@@ -7,7 +7,8 @@ fit on occluded copies of clean photos against the clean photo's MediaPipe fit.
 
 Training photos: Celeb1k train, FASSEG V2 train and V3 train. Check photos (never trained on):
 Celeb1k val and FASSEG V2 test. The cache folder is $FACEPARSE_FIT_CACHE, else
-~/.cache/faceparse-fit: the teacher's landmarks, checkpoints, the exported ONNX files.
+~/.cache/faceparse-fit: the teacher's landmarks, checkpoints, the exported ONNX files. The
+measurements go to docs/results/robust_fit/ (committed), from which `page` rebuilds the page.
 
 Check set: each check photo whose clean copy MediaPipe fits gets COPIES occluded copies, 1–3
 occluders each (`faceparse.datasets.face_occluders`), covering 10–50% of the face outline; the
@@ -90,7 +91,9 @@ COPIES = 2
 CHECK_SEED = 29
 FITS = ("mediapipe", "robust", "fused")
 SHARE_BINS = ((0.10, 0.20), (0.20, 0.35), (0.35, 0.50))
-RESULTS = CACHE / "measurements.json"
+# Measurements, committed so the page can be rebuilt anywhere (checkpoints stay in CACHE).
+MEASURED = ROOT / "docs" / "results" / "robust_fit"
+RESULTS = MEASURED / "measurements.json"
 PAGE = ROOT / "docs" / "results" / "ROBUST_FIT.md"
 FIGURES = ROOT / "docs" / "results" / "figures"
 
@@ -196,6 +199,7 @@ def _command() -> str:
 
 def _save(path: Path, data: dict) -> None:
     """A measurement and the command that made it (each page section names its own)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, json.dumps({"command": _command(), **data}, indent=1))
 
 
@@ -372,7 +376,9 @@ def _extra_sections(overall: dict, flip: float, recs: list) -> list[str]:
     """The int8 copy, the depth job's speed by fit, and the rule's verdict, where measured."""
     lines = []
     int8 = (
-        json.loads((CACHE / "int8.json").read_text()) if (CACHE / "int8.json").is_file() else None
+        json.loads((MEASURED / "int8.json").read_text())
+        if (MEASURED / "int8.json").is_file()
+        else None
     )
     if int8:
         lines += [
@@ -388,7 +394,9 @@ def _extra_sections(overall: dict, flip: float, recs: list) -> list[str]:
         for k, v in int8["files"].items():
             lines.append(f"| {k} | {v['nme2d']:.4f} | {v['ms']:.1f} | {v['mb']:.1f} |")
     speed = (
-        json.loads((CACHE / "speed.json").read_text()) if (CACHE / "speed.json").is_file() else None
+        json.loads((MEASURED / "speed.json").read_text())
+        if (MEASURED / "speed.json").is_file()
+        else None
     )
     if speed:
         base = speed["rates"]["mediapipe"]
@@ -403,7 +411,7 @@ def _extra_sections(overall: dict, flip: float, recs: list) -> list[str]:
         ]
         for fit, rate in speed["rates"].items():
             lines.append(f"| `{fit}` | {rate:.2f} | {rate / base:.2f}× |")
-    parser = CACHE / "parser.json"
+    parser = MEASURED / "parser.json"
     if parser.is_file():
         measured = json.loads(parser.read_text())
         rows = measured["rows"]
@@ -562,7 +570,7 @@ def compare_int8(args) -> None:
         }
         for k in students
     }
-    _save(CACHE / "int8.json", {"files": result, "copies": len(nme[""])})
+    _save(MEASURED / "int8.json", {"files": result, "copies": len(nme[""])})
     print(result)
 
 
@@ -585,7 +593,7 @@ def depth_speed(args) -> None:
                 make_depth("folder", root, tmp, cfg, ["all"], workers=1)
                 rates[fit].append(n / (time.perf_counter() - t))
     result = {fit: float(np.median(r)) for fit, r in rates.items()}
-    _save(CACHE / "speed.json", {"images": n, "rates": result})
+    _save(MEASURED / "speed.json", {"images": n, "rates": result})
     print(result)
 
 
@@ -683,7 +691,7 @@ def retrained_parser(args) -> None:
             "occluded_without_depth": without_depth,
         }
         print(fit, result[fit], flush=True)
-    _save(CACHE / "parser.json", {"rows": result})
+    _save(MEASURED / "parser.json", {"rows": result})
 
 
 def main(argv=None) -> None:
